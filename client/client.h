@@ -1,0 +1,198 @@
+// chorus::Client: the C++ client library of the Chorus broker.
+//
+// One Client is one TCP connection with its own I/O thread. Every method is
+// thread-safe. Publishes are batched per topic (linger time, batch bytes) and
+// pipelined; subscriptions get credits managed for them.
+//
+//   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<chorus::Client> client,
+//                           chorus::Client::Connect("127.0.0.1:7400"));
+//   client->Publish("acme.payments.status", {.key = "eu-1", .value = "up"},
+//                   [](absl::StatusOr<chorus::PublishResult> r) { ... });
+//   CHORUS_ASSIGN_OR_RETURN(
+//       auto sub, client->Subscribe("acme.>", {}, [](const auto& m) { ... }));
+#ifndef CHORUS_CLIENT_CLIENT_H_
+#define CHORUS_CLIENT_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace chorus {
+
+using Header = std::pair<std::string, std::string>;
+
+// A message to publish.
+struct Message {
+  std::string key;  // optional; messages with one key go to one partition
+  std::string value;
+  std::vector<Header> headers;
+};
+
+// Where a published message was stored.
+struct PublishResult {
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+};
+
+// A delivered message. The views are valid only during the handler call.
+struct ReceivedMessage {
+  std::string_view topic;
+  uint32_t partition = 0;
+  uint64_t offset = 0;
+  int64_t timestamp_ms = 0;  // set by the broker when it stored the message
+  std::string_view
+      publisher;  // client name of the publisher, stamped by the broker
+  std::string_view key;
+  std::string_view value;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+};
+
+// Where a new subscription starts in each matched partition.
+struct StartPosition {
+  enum class Kind { kLatest, kEarliest, kOffset, kTime, kLast };
+  Kind kind = Kind::kLatest;
+  int64_t value = 0;  // the offset, unix milliseconds, or N
+
+  static StartPosition Latest() { return {}; }
+  static StartPosition Earliest() { return {Kind::kEarliest, 0}; }
+  static StartPosition Offset(uint64_t offset) {
+    return {Kind::kOffset, static_cast<int64_t>(offset)};
+  }
+  static StartPosition Time(absl::Time time) {
+    return {Kind::kTime, absl::ToUnixMillis(time)};
+  }
+  static StartPosition Last(uint64_t n) {
+    return {Kind::kLast, static_cast<int64_t>(n)};
+  }
+};
+
+struct ClientOptions {
+  // Identity sent in Hello; the broker stamps it on published messages.
+  // Default: "chorus-client".
+  std::string client_name = "chorus-client";
+  // Sent in Hello. Default: empty.
+  std::string auth_token;
+  // Limit for connecting and the Hello/Welcome handshake. Default: 5 s.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Limit for admin calls and the *AndWait conveniences. Default: 30 s.
+  absl::Duration request_timeout = absl::Seconds(30);
+  // How long a publish batch waits for more messages before it is sent.
+  // Default: 1 ms.
+  absl::Duration linger = absl::Milliseconds(1);
+  // A batch is sent as soon as it holds this many bytes. Default: 256 KiB.
+  size_t batch_max_bytes = 256 * 1024;
+  // Publish blocks while this many bytes are sent but not yet acknowledged
+  // (back-pressure). Default: 32 MiB.
+  size_t max_in_flight_bytes = size_t{32} << 20;
+};
+
+struct SubscribeOptions {
+  StartPosition start;
+  // Credit kept granted to the broker; refilled as the handler consumes.
+  // Default: 1000 messages and 4 MiB.
+  uint64_t credit_messages = 1000;
+  uint64_t credit_bytes = size_t{4} << 20;
+  // Called once if the subscription ends for any reason other than
+  // Unsubscribe (connection lost: kUnavailable). Default: none.
+  std::function<void(absl::Status)> on_error;
+};
+
+struct TopicConfig {
+  uint32_t partitions = 1;
+  // Zero means unlimited for each retention limit.
+  absl::Duration retention_age = absl::ZeroDuration();
+  uint64_t retention_bytes = 0;
+  uint64_t retention_messages = 0;
+};
+
+struct PartitionInfo {
+  uint32_t partition = 0;
+  uint64_t start_offset = 0;
+  uint64_t next_offset = 0;
+  uint64_t bytes = 0;
+};
+
+struct TopicInfo {
+  std::string name;
+  TopicConfig config;
+  std::vector<PartitionInfo> partitions;
+};
+
+class Client;
+
+// A live subscription. Destroying it unsubscribes. Thread-safe.
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // Stops deliveries; after it returns the handler is not called again
+  // (unless called from the handler itself, where the current call finishes).
+  virtual absl::Status Unsubscribe() = 0;
+};
+
+class Client {
+ public:
+  using PublishCallback = std::function<void(absl::StatusOr<PublishResult>)>;
+  using MessageHandler = std::function<void(const ReceivedMessage&)>;
+
+  // Connects to `server` ("HOST:PORT") and completes the handshake.
+  // Errors: kUnavailable (cannot connect), kDeadlineExceeded (timeout), or the
+  // broker's refusal (kUnauthenticated, kFailedPrecondition...).
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      std::string_view server, ClientOptions options = {});
+
+  // Closes the connection (see Close).
+  virtual ~Client() = default;
+
+  // Queues `message` for `topic`. `done` runs once, on the client's I/O
+  // thread, with where it was stored, or an error: the broker's (say
+  // kInvalidArgument for an illegal topic) or kUnavailable when the
+  // connection broke or was closed first. Blocks while max_in_flight_bytes
+  // are unacknowledged.
+  virtual void Publish(std::string_view topic, Message message,
+                       PublishCallback done) = 0;
+  std::future<absl::StatusOr<PublishResult>> Publish(std::string_view topic,
+                                                     Message message);
+  // Publishes and waits for the acknowledgement (at most request_timeout).
+  absl::StatusOr<PublishResult> PublishAndWait(std::string_view topic,
+                                               Message message);
+  // Sends queued batches now and waits until every publish made before the
+  // call has completed. Returns the first error among them, if any.
+  virtual absl::Status Flush() = 0;
+
+  // Starts a subscription and waits for the broker to accept it. `handler`
+  // runs on the client's I/O thread, in partition order, once per message;
+  // keep it short or hand the work off.
+  // Errors: kInvalidArgument (bad filter), kUnavailable.
+  virtual absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      std::string_view filter, SubscribeOptions options,
+      MessageHandler handler) = 0;
+
+  // Topic administration; each waits for the broker's answer.
+  // Errors: kInvalidArgument, kAlreadyExists, kNotFound, kUnavailable.
+  virtual absl::StatusOr<TopicInfo> CreateTopic(std::string_view name,
+                                                const TopicConfig& config) = 0;
+  virtual absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<TopicInfo>> ListTopics() = 0;
+  virtual absl::Status DeleteTopic(std::string_view name) = 0;
+
+  // Round trip to the broker.
+  virtual absl::Status Ping() = 0;
+
+  // Sends what is queued, fails calls still in flight with kUnavailable
+  // ("client closed"), ends subscriptions and joins the I/O thread.
+  // Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace chorus
+
+#endif  // CHORUS_CLIENT_CLIENT_H_
