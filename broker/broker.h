@@ -1,0 +1,63 @@
+// Broker: a whole single-node Chorus broker — store, shards, topics and the
+// listening socket.
+//
+//   BrokerOptions options;
+//   options.listen_port = 0;
+//   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<Broker> broker,
+//                           Broker::Start(options));
+//   std::cout << broker->endpoint();   // the real port
+//   broker->Shutdown();                 // from a signal handler's thread
+#ifndef CHORUS_BROKER_BROKER_H_
+#define CHORUS_BROKER_BROKER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "asio.hpp"
+#include "broker/broker_options.h"
+#include "broker/shard.h"
+#include "broker/topic_registry.h"
+#include "storage/store.h"
+
+namespace chorus::broker {
+
+// Start and Shutdown are called from one control thread (main); the broker's
+// work runs on its shards.
+class Broker {
+ public:
+  // Opens the store, recovers topics, starts the shards and listens.
+  // Errors: kFailedPrecondition (data dir held by another broker),
+  // kAlreadyExists (address in use), kDataLoss, kInternal.
+  static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
+
+  // Calls Shutdown if it has not run.
+  ~Broker();
+
+  // "HOST:PORT" actually listened on.
+  std::string endpoint() const;
+
+  // Stops accepting, lets connections finish their in-flight acks (up to
+  // shutdown_grace), stops the shards and closes the store (WAL synced).
+  void Shutdown();
+
+ private:
+  explicit Broker(BrokerOptions options);
+  absl::Status Listen();
+  void Accept();
+  void ScheduleRetention(Shard* shard);
+
+  BrokerOptions options_;
+  std::unique_ptr<storage::Store> store_;
+  ShardSet shards_;
+  std::unique_ptr<TopicRegistry> registry_;
+  std::optional<asio::ip::tcp::acceptor> acceptor_;
+  std::vector<std::unique_ptr<asio::steady_timer>> retention_timers_;
+  size_t next_shard_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace chorus::broker
+
+#endif  // CHORUS_BROKER_BROKER_H_

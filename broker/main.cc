@@ -1,0 +1,142 @@
+// chorusd: the Chorus broker process.
+//
+//   chorusd --listen 127.0.0.1:7400 --data-dir ./data
+//
+// Every flag has a default that starts a working single node. A config file
+// with the same keys is read with --flagfile=FILE (one --key=value a line).
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "broker/broker.h"
+#include "common/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7400",
+          "HOST:PORT to listen on; port 0 picks a free port");
+ABSL_FLAG(std::string, data_dir, "./data", "folder of the broker's storage");
+ABSL_FLAG(int, threads, 0, "shards (one thread each); 0 means one per core");
+ABSL_FLAG(std::string, fsync, "interval",
+          "when an append counts as stored: always | interval | never");
+ABSL_FLAG(absl::Duration, fsync_interval, absl::Milliseconds(50),
+          "WAL fsync period under --fsync=interval");
+ABSL_FLAG(int64_t, max_frame_bytes, 8 << 20,
+          "largest frame accepted; larger ones close the connection");
+ABSL_FLAG(int64_t, max_message_bytes, 1 << 20,
+          "largest message (key + value + headers) accepted");
+ABSL_FLAG(bool, auto_create_topics, true,
+          "publishing to a missing topic creates it");
+ABSL_FLAG(std::string, node_id, "chorus-1", "identity reported to clients");
+ABSL_FLAG(absl::Duration, retention_check_interval, absl::Seconds(10),
+          "how often retention limits are applied");
+ABSL_FLAG(bool, verbose, false, "log debug lines");
+
+namespace {
+
+using chorus::LogLevel;
+
+// Parses the flags into options; returns an error message or "".
+std::string ParseOptions(chorus::broker::BrokerOptions* options) {
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const size_t colon = listen.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port > 65535) {
+    return absl::StrCat("--listen wants HOST:PORT, not '", listen, "'");
+  }
+  options->listen_host = listen.substr(0, colon);
+  options->listen_port = static_cast<uint16_t>(port);
+  options->threads = absl::GetFlag(FLAGS_threads);
+  options->node_id = absl::GetFlag(FLAGS_node_id);
+  options->store.data_dir = absl::GetFlag(FLAGS_data_dir);
+  absl::StatusOr<chorus::storage::FsyncMode> fsync =
+      chorus::storage::ParseFsyncMode(absl::GetFlag(FLAGS_fsync));
+  if (!fsync.ok()) return std::string(fsync.status().message());
+  options->store.fsync = *fsync;
+  options->store.fsync_interval = absl::GetFlag(FLAGS_fsync_interval);
+  if (absl::GetFlag(FLAGS_max_frame_bytes) < 1024 ||
+      absl::GetFlag(FLAGS_max_message_bytes) < 1) {
+    return "--max-frame-bytes must be at least 1024 and "
+           "--max-message-bytes at least 1";
+  }
+  options->max_frame_bytes = absl::GetFlag(FLAGS_max_frame_bytes);
+  options->max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options->auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
+  options->retention_check_interval =
+      absl::GetFlag(FLAGS_retention_check_interval);
+  return "";
+}
+
+// Accepts --flag-name spellings (the documented form) for absl's
+// --flag_name flags.
+std::vector<char*> NormalizeFlagNames(int argc, char** argv,
+                                      std::vector<std::string>* storage) {
+  storage->assign(argv, argv + argc);
+  std::vector<char*> out;
+  for (std::string& arg : *storage) {
+    if (arg.rfind("--", 0) == 0) {
+      const size_t end = std::min(arg.find('='), arg.size());
+      for (size_t i = 2; i < end; ++i) {
+        if (arg[i] == '-') arg[i] = '_';
+      }
+    }
+    out.push_back(arg.data());
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "chorusd [--listen HOST:PORT] [--data-dir DIR] [--fsync MODE] ...");
+  std::vector<std::string> storage;
+  std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
+  std::vector<char*> rest = absl::ParseCommandLine(args.size(), args.data());
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "chorusd: unexpected argument '%s'\n", rest[1]);
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_verbose)) chorus::SetMinLogLevel(LogLevel::kDebug);
+  chorus::broker::BrokerOptions options;
+  if (std::string error = ParseOptions(&options); !error.empty()) {
+    std::fprintf(stderr, "chorusd: %s\n", error.c_str());
+    return 2;
+  }
+
+  // Signals are taken synchronously by this thread; block them before any
+  // other thread starts so none of those receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
+      chorus::broker::Broker::Start(options);
+  if (!broker.ok()) {
+    std::fprintf(stderr, "chorusd: cannot start: %s\n",
+                 std::string(broker.status().message()).c_str());
+    return 1;
+  }
+  std::printf("chorusd listening on %s\n", (*broker)->endpoint().c_str());
+  std::fflush(stdout);
+  chorus::Log(
+      LogLevel::kInfo, "server",
+      absl::StrCat(
+          "serving ", options.store.data_dir, " with fsync=",
+          std::string(chorus::storage::FsyncModeName(options.store.fsync))));
+
+  int received = 0;
+  sigwait(&signals, &received);
+  chorus::Log(LogLevel::kInfo, "server",
+              absl::StrCat("signal ", received, ": shutting down"));
+  (*broker)->Shutdown();
+  return 0;
+}

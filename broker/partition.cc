@@ -1,0 +1,172 @@
+#include "broker/partition.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "broker/subscription.h"
+#include "common/log.h"
+
+namespace chorus::broker {
+
+Partition::Partition(std::string topic, uint32_t index, Shard* shard,
+                     std::unique_ptr<storage::PartitionLog> log,
+                     storage::RetentionPolicy retention)
+    : topic_(std::move(topic)),
+      index_(index),
+      shard_(shard),
+      log_(std::move(log)),
+      retention_(retention),
+      committed_end_(log_->next_offset()),
+      start_offset_(log_->start_offset()) {}
+
+void Partition::Append(std::string records, uint32_t count,
+                       std::string_view publisher, AppendDone done) {
+  if (removed_) {
+    done(absl::NotFoundError(absl::StrCat("topic ", topic_, " was deleted")));
+    return;
+  }
+  if (failed_) {
+    done(absl::InternalError(
+        absl::StrCat("partition ", topic_, "/", index_,
+                     " is unavailable after a storage failure")));
+    return;
+  }
+  auto batch = std::make_shared<DeliveryBatch>();
+  AppendDeliveryHead(topic_, index_, &batch->body);
+  GroupCommit& commit = shard_->group_commit();
+  const storage::StoredBatchHeader header =
+      log_->Append(records, count, publisher, absl::ToUnixMillis(absl::Now()),
+                   commit.Batch(), &batch->body);
+  batch->base_offset = header.base_offset;
+  batch->count = header.count;
+  commit.OnStored([self = shared_from_this(), batch = std::move(batch),
+                   done = std::move(done)](absl::Status status) mutable {
+    if (!status.ok()) {
+      self->failed_ = true;
+      Log(LogLevel::kError, "partition",
+          absl::StrCat(
+              self->topic_, "/", self->index_,
+              ": append failed, partition disabled: ", status.ToString()));
+      done(status);
+      return;
+    }
+    const AppendResult result{batch->base_offset, batch->count};
+    self->Committed(std::move(batch));
+    done(result);
+  });
+}
+
+void Partition::Committed(std::shared_ptr<const DeliveryBatch> batch) {
+  committed_end_.store(batch->end_offset(), std::memory_order_release);
+  for (const auto& [shard, cursors] : cursors_by_shard_) {
+    asio::post(shard->executor(), [batch, cursors = cursors] {
+      for (const auto& cursor : *cursors) cursor->OnStored(batch);
+    });
+  }
+}
+
+absl::StatusOr<uint64_t> Partition::ResolveStart(
+    const wire::StartPosition& start) {
+  const uint64_t first = log_->start_offset();
+  const uint64_t end = log_->next_offset();
+  const uint64_t value =
+      start.value() < 0 ? 0 : static_cast<uint64_t>(start.value());
+  switch (start.kind()) {
+    case wire::StartPosition::EARLIEST:
+      return first;
+    case wire::StartPosition::OFFSET:
+      return std::clamp(value, first, end);
+    case wire::StartPosition::LAST:
+      return end - std::min(value, end - first);
+    case wire::StartPosition::TIME:
+      return log_->FindOffsetAtTime(start.value(), first, end);
+    case wire::StartPosition::LATEST:
+    default:
+      return end;
+  }
+}
+
+void Partition::AddCursor(std::shared_ptr<PartitionCursor> cursor,
+                          const wire::StartPosition& start) {
+  absl::StatusOr<uint64_t> offset =
+      removed_
+          ? absl::NotFoundError(absl::StrCat("topic ", topic_, " was deleted"))
+          : ResolveStart(start);
+  if (offset.ok()) {
+    cursors_.push_back(cursor);
+    RebuildCursorSnapshots();
+  }
+  asio::post(cursor->shard()->executor(),
+             [cursor, offset] { cursor->Start(offset); });
+}
+
+void Partition::RemoveCursor(const PartitionCursor* cursor) {
+  auto it = std::find_if(cursors_.begin(), cursors_.end(),
+                         [cursor](const auto& c) { return c.get() == cursor; });
+  if (it == cursors_.end()) return;
+  cursors_.erase(it);
+  RebuildCursorSnapshots();
+}
+
+void Partition::RebuildCursorSnapshots() {
+  std::vector<std::pair<Shard*, std::shared_ptr<CursorList>>> groups;
+  for (const auto& cursor : cursors_) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+      return g.first == cursor->shard();
+    });
+    if (it == groups.end()) {
+      groups.emplace_back(cursor->shard(), std::make_shared<CursorList>());
+      it = groups.end() - 1;
+    }
+    it->second->push_back(cursor);
+  }
+  cursors_by_shard_.assign(groups.begin(), groups.end());
+}
+
+void Partition::Describe(InfoDone done) {
+  absl::StatusOr<uint64_t> bytes = log_->SizeBytes();
+  if (!bytes.ok()) {
+    done(bytes.status());
+    return;
+  }
+  wire::PartitionInfo info;
+  info.set_partition(index_);
+  info.set_start_offset(log_->start_offset());
+  info.set_next_offset(log_->next_offset());
+  info.set_bytes(*bytes);
+  done(info);
+}
+
+void Partition::ApplyRetention() {
+  if (removed_ || failed_) return;
+  if (retention_.max_age_ms == 0 && retention_.max_bytes == 0 &&
+      retention_.max_messages == 0) {
+    return;
+  }
+  absl::StatusOr<uint64_t> start =
+      log_->ApplyRetention(retention_, absl::ToUnixMillis(absl::Now()));
+  if (!start.ok()) {
+    Log(LogLevel::kWarning, "retention",
+        absl::StrCat(topic_, "/", index_, ": ", start.status().ToString()));
+    return;
+  }
+  start_offset_.store(*start, std::memory_order_release);
+}
+
+void Partition::Remove() {
+  removed_ = true;
+  if (absl::Status deleted = log_->DeleteAll(); !deleted.ok()) {
+    Log(LogLevel::kWarning, "partition",
+        absl::StrCat(topic_, "/", index_, ": delete: ", deleted.ToString()));
+  }
+  for (const auto& cursor : cursors_) {
+    asio::post(cursor->shard()->executor(),
+               [cursor] { cursor->OnPartitionRemoved(); });
+  }
+  cursors_.clear();
+  cursors_by_shard_.clear();
+}
+
+}  // namespace chorus::broker

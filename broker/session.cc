@@ -1,0 +1,204 @@
+#include "broker/session.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "asio/experimental/as_tuple.hpp"
+#include "common/log.h"
+#include "proto/wire_status.h"
+
+namespace chorus::broker {
+namespace {
+
+constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunkBytes = 64 * 1024;
+// Caps on one gathered write.
+constexpr size_t kMaxWriteFrames = 256;
+constexpr size_t kMaxWriteBytes = 1 << 20;
+
+std::string PeerName(const asio::ip::tcp::socket& socket) {
+  std::error_code ec;
+  asio::ip::tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return "unknown peer";
+  return absl::StrCat(peer.address().to_string(), ":", peer.port());
+}
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket socket, Shard* shard,
+                 SessionContext context)
+    : socket_(std::move(socket)),
+      shard_(shard),
+      context_(context),
+      peer_(PeerName(socket_)),
+      decoder_(context.options->max_frame_bytes),
+      writer_wake_(shard->io_context()),
+      reader_wake_(shard->io_context()) {
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+Session::~Session() = default;
+
+void Session::Start() {
+  auto log_escape = [peer = peer_](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      Log(LogLevel::kError, "session",
+          absl::StrCat(peer, ": coroutine threw: ", ex.what()));
+    }
+  };
+  asio::co_spawn(shard_->executor(), ReadLoop(shared_from_this()), log_escape);
+  asio::co_spawn(shard_->executor(), WriteLoop(shared_from_this()), log_escape);
+}
+
+void Session::BeginDrain() {
+  stop_reading_ = true;
+  std::error_code ignored;
+  // Wakes a pending read with EOF; the writer then flushes the acks.
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+  reader_wake_.cancel();
+}
+
+asio::awaitable<void> Session::ReadLoop(
+    [[maybe_unused]] std::shared_ptr<Session> self) {
+  while (!stop_reading_ && !closed_) {
+    while (outbound_bytes_ > 2 * context_.options->max_outbound_bytes &&
+           !stop_reading_ && !closed_) {
+      // The peer is not reading its replies: stop taking requests.
+      reader_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await reader_wake_.async_wait(kNoThrow);
+    }
+    if (stop_reading_ || closed_) break;
+    std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(space.data(), space.size()), kNoThrow);
+    if (ec) {
+      if (ec == asio::error::eof && decoder_.buffered_bytes() > 0) {
+        Log(LogLevel::kInfo, "session",
+            absl::StrCat(peer_, ": connection closed mid-frame (",
+                         decoder_.buffered_bytes(), " bytes dropped)"));
+      } else if (ec != asio::error::eof &&
+                 ec != asio::error::operation_aborted) {
+        closed_ = true;  // reset: nobody is left to write to
+      }
+      break;
+    }
+    decoder_.Commit(n);
+    while (!stop_reading_) {
+      absl::StatusOr<bool> got = decoder_.Next(&frame_);
+      if (!got.ok()) {
+        Fatal(got.status());
+        break;
+      }
+      if (!*got) break;
+      HandleFrame(frame_);
+    }
+  }
+  reader_done_ = true;
+  WakeWriter();
+}
+
+asio::awaitable<void> Session::WriteLoop(
+    [[maybe_unused]] std::shared_ptr<Session> self) {
+  while (!closed_) {
+    if (queue_.empty()) {
+      if (reader_done_ && pending_publishes_ == 0) break;
+      writer_wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await writer_wake_.async_wait(kNoThrow);
+      continue;
+    }
+    write_buffers_.clear();
+    size_t frames = 0;
+    size_t bytes = 0;
+    for (const Outbound& out : queue_) {
+      if (frames == kMaxWriteFrames || bytes >= kMaxWriteBytes) break;
+      write_buffers_.push_back(asio::buffer(out.bytes));
+      bytes += out.bytes.size();
+      if (out.batch) {
+        write_buffers_.push_back(asio::buffer(out.batch->body));
+        bytes += out.batch->body.size();
+      }
+      ++frames;
+    }
+    auto [ec, written] =
+        co_await asio::async_write(socket_, write_buffers_, kNoThrow);
+    if (ec) {
+      closed_ = true;
+      break;
+    }
+    queue_.erase(queue_.begin(), queue_.begin() + frames);
+    outbound_bytes_ -= bytes;
+    if (outbound_bytes_ <= context_.options->max_outbound_bytes) {
+      reader_wake_.cancel();
+      if (delivery_blocked_) {
+        delivery_blocked_ = false;
+        for (const auto& [id, subscription] : subscriptions_) {
+          subscription->Resume();
+        }
+      }
+    }
+  }
+  Finish();
+}
+
+void Session::Finish() {
+  closed_ = true;
+  stop_reading_ = true;
+  std::error_code ignored;
+  socket_.close(ignored);
+  reader_wake_.cancel();
+  for (const auto& [id, subscription] : subscriptions_) {
+    context_.registry->Unwatch(subscription.get());
+    subscription->Close();
+  }
+  subscriptions_.clear();
+  queue_.clear();
+  outbound_bytes_ = 0;
+  shard_->sessions().erase(shared_from_this());
+}
+
+bool Session::HasRoom() const {
+  if (closed_) return false;
+  if (outbound_bytes_ < context_.options->max_outbound_bytes) return true;
+  delivery_blocked_ = true;
+  return false;
+}
+
+void Session::Deliver(uint64_t subscription_id,
+                      std::shared_ptr<const DeliveryBatch> batch) {
+  Enqueue({DeliveryPrefix(subscription_id, *batch), std::move(batch)});
+}
+
+void Session::Reply(uint64_t correlation_id, wire::Frame& frame) {
+  frame.set_correlation_id(correlation_id);
+  Enqueue({proto::EncodeFrame(frame), nullptr});
+}
+
+void Session::ReplyError(uint64_t correlation_id, const absl::Status& status) {
+  wire::Frame frame;
+  proto::StatusToWire(status, frame.mutable_error());
+  Reply(correlation_id, frame);
+}
+
+void Session::Fatal(const absl::Status& status) {
+  Log(LogLevel::kInfo, "session",
+      absl::StrCat(peer_, ": closing: ", status.ToString()));
+  ReplyError(0, status);
+  stop_reading_ = true;
+}
+
+void Session::Enqueue(Outbound outbound) {
+  if (closed_) return;
+  outbound_bytes_ += outbound.bytes.size();
+  if (outbound.batch) outbound_bytes_ += outbound.batch->body.size();
+  queue_.push_back(std::move(outbound));
+  WakeWriter();
+}
+
+void Session::WakeWriter() { writer_wake_.cancel(); }
+
+}  // namespace chorus::broker

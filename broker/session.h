@@ -1,0 +1,127 @@
+// Session: one client connection — its reader and writer coroutines, its
+// write queue and its subscriptions.
+//
+// Lives on one shard for its whole life; every method runs on that shard.
+// The reader decodes frames and dispatches requests; replies, acks and
+// deliveries go through one write queue that the writer drains with one
+// gathered write per turn. The queue is bounded: deliveries stop while it is
+// over BrokerOptions::max_outbound_bytes (subscriptions fall back to the log),
+// and the reader stops reading requests at twice that.
+//
+//   auto session = std::make_shared<Session>(std::move(socket), shard, ctx);
+//   session->Start();
+#ifndef CHORUS_BROKER_SESSION_H_
+#define CHORUS_BROKER_SESSION_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "asio.hpp"
+#include "broker/broker_options.h"
+#include "broker/delivery.h"
+#include "broker/shard.h"
+#include "broker/subscription.h"
+#include "broker/topic_registry.h"
+#include "proto/frame_codec.h"
+#include "proto/protocol.pb.h"
+
+namespace chorus::broker {
+
+// What a session needs of its broker. Outlives every session.
+struct SessionContext {
+  const BrokerOptions* options;
+  TopicRegistry* registry;
+  ShardSet* shards;
+};
+
+class Session : public std::enable_shared_from_this<Session>,
+                public DeliverySink {
+ public:
+  Session(asio::ip::tcp::socket socket, Shard* shard, SessionContext context);
+  ~Session() override;
+
+  // Starts the reader and writer; the session keeps itself alive until the
+  // connection ends.
+  void Start();
+  // Graceful end (shutdown): stop reading, send the acks of publishes in
+  // flight, then close.
+  void BeginDrain();
+
+  // DeliverySink
+  bool HasRoom() const override;
+  void Deliver(uint64_t subscription_id,
+               std::shared_ptr<const DeliveryBatch> batch) override;
+
+ private:
+  struct Outbound {
+    std::string bytes;  // a whole frame, or a delivery's prefix
+    std::shared_ptr<const DeliveryBatch> batch;  // shared delivery body
+  };
+
+  // Each loop holds `self` so the session lives while it runs.
+  asio::awaitable<void> ReadLoop(std::shared_ptr<Session> self);
+  asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self);
+  void Finish();
+
+  // Request dispatch (session_requests.cc).
+  void HandleFrame(wire::Frame& frame);
+  void HandleHello(uint64_t correlation_id, const wire::Hello& hello);
+  void HandlePublish(uint64_t correlation_id, wire::Publish& publish);
+  void HandleSubscribe(uint64_t correlation_id,
+                       const wire::Subscribe& subscribe);
+  void HandleUnsubscribe(uint64_t correlation_id,
+                         const wire::Unsubscribe& unsubscribe);
+  void HandleCredit(const wire::Credit& credit);
+  void HandleCreateTopic(uint64_t correlation_id,
+                         const wire::CreateTopic& create);
+  void HandleDescribeTopic(uint64_t correlation_id, absl::string_view name);
+  void HandleListTopics(uint64_t correlation_id);
+  void HandleDeleteTopic(uint64_t correlation_id, absl::string_view name);
+  absl::StatusOr<std::shared_ptr<Topic>> TopicForPublish(
+      absl::string_view name);
+  void DescribeInto(std::shared_ptr<Topic> topic, uint64_t correlation_id);
+  void CloseSubscription(uint64_t id);
+
+  // Output.
+  void Reply(uint64_t correlation_id, wire::Frame& frame);
+  void ReplyError(uint64_t correlation_id, const absl::Status& status);
+  // Sends a connection-level error, then closes once the queue is flushed.
+  void Fatal(const absl::Status& status);
+  void Enqueue(Outbound outbound);
+  void WakeWriter();
+
+  asio::ip::tcp::socket socket_;
+  Shard* const shard_;
+  const SessionContext context_;
+  std::string peer_;
+  proto::FrameDecoder decoder_;
+  wire::Frame frame_;  // reused by the reader
+
+  bool greeted_ = false;
+  std::string client_name_;
+  bool stop_reading_ = false;
+  bool reader_done_ = false;
+  bool closed_ = false;
+  int pending_publishes_ = 0;
+
+  std::deque<Outbound> queue_;
+  size_t outbound_bytes_ = 0;
+  mutable bool delivery_blocked_ = false;
+  std::vector<asio::const_buffer> write_buffers_;
+  asio::steady_timer writer_wake_;
+  asio::steady_timer reader_wake_;
+
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Subscription>> subscriptions_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topic_cache_;
+};
+
+}  // namespace chorus::broker
+
+#endif  // CHORUS_BROKER_SESSION_H_

@@ -1,0 +1,209 @@
+#include "broker/subscription.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "broker/partition.h"
+#include "common/log.h"
+
+namespace chorus::broker {
+namespace {
+
+// How much one catch-up step reads from the log before yielding the shard
+// to other work.
+constexpr size_t kReadChunkBytes = 256 * 1024;
+
+}  // namespace
+
+PartitionCursor::PartitionCursor(Subscription* owner,
+                                 std::shared_ptr<Partition> partition,
+                                 Shard* shard)
+    : owner_(owner), partition_(std::move(partition)), shard_(shard) {}
+
+void PartitionCursor::Start(absl::StatusOr<uint64_t> offset) {
+  if (closed_) return;
+  if (!offset.ok()) {
+    owner_->CursorStarted(offset.status());
+    return;
+  }
+  started_ = true;
+  next_ = *offset;
+  owner_->CursorStarted(absl::OkStatus());
+  Pump();
+}
+
+void PartitionCursor::OnStored(std::shared_ptr<const DeliveryBatch> batch) {
+  if (closed_ || !started_ || batch->end_offset() <= next_) return;
+  if (batch->base_offset == next_ && !read_scheduled_ && owner_->CanSend()) {
+    next_ = batch->end_offset();
+    owner_->Send(std::move(batch));
+    return;
+  }
+  Pump();
+}
+
+void PartitionCursor::OnPartitionRemoved() {
+  if (closed_) return;
+  closed_ = true;
+  owner_->CursorRemoved(this);
+}
+
+void PartitionCursor::Pump() {
+  if (closed_ || !started_ || read_scheduled_) return;
+  if (next_ >= partition_->committed_end() || !owner_->CanSend()) return;
+  read_scheduled_ = true;
+  asio::post(shard_->executor(), [self = shared_from_this()] {
+    self->read_scheduled_ = false;
+    self->ReadFromLog();
+  });
+}
+
+void PartitionCursor::ReadFromLog() {
+  if (closed_) return;
+  const uint64_t end = partition_->committed_end();
+  if (next_ >= end) return;
+  std::vector<std::string> stored;
+  if (absl::Status read =
+          partition_->log().Read(next_, end, kReadChunkBytes, &stored);
+      !read.ok()) {
+    Log(LogLevel::kError, "subscription",
+        absl::StrCat("read ", partition_->topic(), "/", partition_->index(),
+                     " at ", next_, ": ", read.ToString()));
+    return;
+  }
+  for (const std::string& value : stored) {
+    if (!owner_->CanSend()) break;
+    absl::StatusOr<std::shared_ptr<const DeliveryBatch>> batch =
+        DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
+                                  value, next_);
+    if (batch.status().code() == absl::StatusCode::kOutOfRange) continue;
+    if (!batch.ok()) {
+      // Reported, not skipped silently: the subscriber stops at the damage.
+      Log(LogLevel::kError, "subscription",
+          absl::StrCat("data loss in ", partition_->topic(), "/",
+                       partition_->index(), " at ", next_, ": ",
+                       batch.status().ToString()));
+      return;
+    }
+    next_ = (*batch)->end_offset();
+    owner_->Send(*std::move(batch));
+  }
+  if (stored.empty()) {
+    // Everything from next_ on was removed by retention while we lagged.
+    next_ = std::max(next_, partition_->start_offset());
+  }
+  Pump();
+}
+
+void PartitionCursor::Close() {
+  if (closed_) return;
+  closed_ = true;
+  asio::post(partition_->shard()->executor(),
+             [partition = partition_, self = shared_from_this()] {
+               partition->RemoveCursor(self.get());
+             });
+}
+
+Subscription::Subscription(uint64_t id, TopicFilter filter,
+                           wire::StartPosition start, uint64_t credit_messages,
+                           uint64_t credit_bytes, Shard* shard,
+                           DeliverySink* sink)
+    : id_(id),
+      filter_(std::move(filter)),
+      start_(std::move(start)),
+      shard_(shard),
+      sink_(sink),
+      credit_messages_(static_cast<int64_t>(credit_messages)),
+      credit_bytes_(static_cast<int64_t>(credit_bytes)) {}
+
+Subscription::~Subscription() { Close(); }
+
+void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
+                               bool newly_created) {
+  if (closed_) return;
+  wire::StartPosition start = start_;
+  if (newly_created) {
+    start.set_kind(wire::StartPosition::EARLIEST);
+    start.set_value(0);
+  }
+  for (const std::shared_ptr<Partition>& partition : topic->partitions) {
+    auto cursor = std::make_shared<PartitionCursor>(this, partition, shard_);
+    cursors_.push_back(cursor);
+    ++pending_starts_;
+    asio::post(partition->shard()->executor(), [partition, cursor, start] {
+      partition->AddCursor(cursor, start);
+    });
+  }
+}
+
+void Subscription::OnTopicCreated(std::shared_ptr<Topic> topic) {
+  asio::post(shard_->executor(),
+             [weak = weak_from_this(), topic = std::move(topic)] {
+               if (auto self = weak.lock()) self->AttachTopic(topic, true);
+             });
+}
+
+void Subscription::WhenStarted(absl::AnyInvocable<void(absl::Status)> done) {
+  on_started_ = std::move(done);
+  MaybeFinishStart();
+}
+
+void Subscription::CursorStarted(const absl::Status& status) {
+  --pending_starts_;
+  if (start_status_.ok()) start_status_ = status;
+  MaybeFinishStart();
+}
+
+void Subscription::MaybeFinishStart() {
+  if (on_started_ && (pending_starts_ == 0 || !start_status_.ok())) {
+    auto done = std::move(on_started_);
+    on_started_ = nullptr;
+    done(start_status_);
+  }
+}
+
+void Subscription::CursorRemoved(const PartitionCursor* cursor) {
+  std::erase_if(cursors_,
+                [cursor](const auto& c) { return c.get() == cursor; });
+}
+
+void Subscription::AddCredit(uint64_t messages, uint64_t bytes) {
+  credit_messages_ +=
+      static_cast<int64_t>(std::min<uint64_t>(messages, INT64_MAX / 2));
+  credit_bytes_ +=
+      static_cast<int64_t>(std::min<uint64_t>(bytes, INT64_MAX / 2));
+  credit_messages_ = std::min<int64_t>(credit_messages_, INT64_MAX / 2);
+  credit_bytes_ = std::min<int64_t>(credit_bytes_, INT64_MAX / 2);
+  Resume();
+}
+
+void Subscription::Resume() {
+  for (const auto& cursor : cursors_) cursor->Pump();
+}
+
+bool Subscription::CanSend() const {
+  return !closed_ && credit_messages_ > 0 && credit_bytes_ > 0 &&
+         sink_->HasRoom();
+}
+
+void Subscription::Send(std::shared_ptr<const DeliveryBatch> batch) {
+  credit_messages_ -= batch->count;
+  credit_bytes_ -= static_cast<int64_t>(batch->body.size());
+  sink_->Deliver(id_, std::move(batch));
+}
+
+void Subscription::Close() {
+  if (closed_) return;
+  closed_ = true;
+  for (const auto& cursor : cursors_) cursor->Close();
+  cursors_.clear();
+  if (on_started_) {
+    auto done = std::move(on_started_);
+    on_started_ = nullptr;
+    done(absl::CancelledError("subscription closed"));
+  }
+}
+
+}  // namespace chorus::broker

@@ -1,0 +1,43 @@
+// Topic: a named set of partitions with its configuration, and TopicWatcher,
+// the hook through which subscriptions learn of topics created later.
+//
+// A Topic is immutable after creation but for `deleted` and the round-robin
+// counter (atomics), so any shard may hold and read it.
+#ifndef CHORUS_BROKER_TOPIC_H_
+#define CHORUS_BROKER_TOPIC_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker/topic_name.h"
+#include "proto/protocol.pb.h"
+
+namespace chorus::broker {
+
+class Partition;
+
+struct Topic {
+  std::string name;
+  wire::TopicConfig config;
+  std::vector<std::shared_ptr<Partition>> partitions;
+  std::atomic<bool> deleted{false};
+  // Next partition for a batch of records without keys.
+  std::atomic<uint64_t> round_robin{0};
+};
+
+// Implemented by subscriptions. The registry calls OnTopicCreated from
+// whichever thread created the topic, under its lock: implementations only
+// post work to their own shard.
+class TopicWatcher {
+ public:
+  virtual ~TopicWatcher() = default;
+  virtual const TopicFilter& filter() const = 0;
+  virtual void OnTopicCreated(std::shared_ptr<Topic> topic) = 0;
+};
+
+}  // namespace chorus::broker
+
+#endif  // CHORUS_BROKER_TOPIC_H_

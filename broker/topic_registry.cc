@@ -1,0 +1,168 @@
+#include "broker/topic_registry.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "broker/partition.h"
+#include "common/status_macros.h"
+#include "storage/partition_log.h"
+
+namespace chorus::broker {
+namespace {
+
+absl::Status ValidateConfig(const wire::TopicConfig& config) {
+  if (config.partitions() < 1 || config.partitions() > kMaxPartitions) {
+    return absl::InvalidArgumentError(absl::StrCat("partitions must be 1..",
+                                                   kMaxPartitions, ", not ",
+                                                   config.partitions()));
+  }
+  if (config.retention_age_ms() < 0) {
+    return absl::InvalidArgumentError("retention age must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+storage::RetentionPolicy PolicyOf(const wire::TopicConfig& config) {
+  return {.max_age_ms = config.retention_age_ms(),
+          .max_bytes = config.retention_bytes(),
+          .max_messages = config.retention_messages()};
+}
+
+}  // namespace
+
+TopicRegistry::TopicRegistry(storage::Store* store, ShardSet* shards)
+    : store_(store), shards_(shards) {}
+
+absl::Status TopicRegistry::Load() {
+  CHORUS_ASSIGN_OR_RETURN(std::vector<wire::TopicRecord> records,
+                          store_->LoadTopics());
+  absl::MutexLock lock(&mutex_);
+  for (const wire::TopicRecord& record : records) {
+    CHORUS_RETURN_IF_ERROR(Open(record).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Open(
+    const wire::TopicRecord& record) {
+  auto topic = std::make_shared<Topic>();
+  topic->name = record.name();
+  topic->config = record.config();
+  for (uint32_t i = 0; i < record.config().partitions(); ++i) {
+    const uint64_t id = record.first_partition_id() + i;
+    CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionLog> log,
+                            storage::PartitionLog::Open(store_, id));
+    Shard* shard = (*shards_)[id % shards_->size()].get();
+    auto partition = std::make_shared<Partition>(
+        record.name(), i, shard, std::move(log), PolicyOf(record.config()));
+    topic->partitions.push_back(partition);
+    asio::post(shard->executor(),
+               [shard, partition] { shard->partitions().insert(partition); });
+  }
+  topics_[topic->name] = topic;
+  return topic;
+}
+
+std::shared_ptr<Topic> TopicRegistry::Find(absl::string_view name) {
+  absl::MutexLock lock(&mutex_);
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Create(
+    absl::string_view name, wire::TopicConfig config) {
+  absl::MutexLock lock(&mutex_);
+  if (topics_.contains(name)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("topic ", name, " already exists"));
+  }
+  return CreateLocked(name, std::move(config));
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::FindOrCreate(
+    absl::string_view name) {
+  absl::MutexLock lock(&mutex_);
+  if (auto it = topics_.find(name); it != topics_.end()) return it->second;
+  wire::TopicConfig config;
+  config.set_partitions(1);
+  return CreateLocked(name, std::move(config));
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::CreateLocked(
+    absl::string_view name, wire::TopicConfig config) {
+  CHORUS_RETURN_IF_ERROR(ValidateTopicName(name));
+  if (config.partitions() == 0) config.set_partitions(1);
+  CHORUS_RETURN_IF_ERROR(ValidateConfig(config));
+  wire::TopicRecord record;
+  record.set_name(std::string(name));
+  *record.mutable_config() = config;
+  CHORUS_ASSIGN_OR_RETURN(const uint64_t first_id,
+                          store_->AllocatePartitionIds(config.partitions()));
+  record.set_first_partition_id(first_id);
+  record.set_created_ms(absl::ToUnixMillis(absl::Now()));
+  CHORUS_RETURN_IF_ERROR(store_->PutTopic(record));
+  CHORUS_ASSIGN_OR_RETURN(std::shared_ptr<Topic> topic, Open(record));
+  for (auto it = watchers_.begin(); it != watchers_.end();) {
+    std::shared_ptr<TopicWatcher> watcher = it->second.lock();
+    if (!watcher) {
+      watchers_.erase(it++);
+      continue;
+    }
+    if (watcher->filter().Matches(topic->name)) watcher->OnTopicCreated(topic);
+    ++it;
+  }
+  return topic;
+}
+
+absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
+    absl::string_view name) {
+  absl::MutexLock lock(&mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) {
+    return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+  }
+  CHORUS_RETURN_IF_ERROR(store_->DeleteTopic(std::string(name)));
+  std::shared_ptr<Topic> topic = std::move(it->second);
+  topics_.erase(it);
+  topic->deleted.store(true, std::memory_order_release);
+  return topic;
+}
+
+std::vector<std::shared_ptr<Topic>> TopicRegistry::List() {
+  std::vector<std::shared_ptr<Topic>> topics;
+  {
+    absl::MutexLock lock(&mutex_);
+    topics.reserve(topics_.size());
+    for (const auto& [name, topic] : topics_) topics.push_back(topic);
+  }
+  std::sort(topics.begin(), topics.end(),
+            [](const auto& a, const auto& b) { return a->name < b->name; });
+  return topics;
+}
+
+std::vector<std::shared_ptr<Topic>> TopicRegistry::Watch(
+    std::weak_ptr<TopicWatcher> watcher, const TopicWatcher* key) {
+  absl::MutexLock lock(&mutex_);
+  std::vector<std::shared_ptr<Topic>> matches;
+  const TopicFilter& filter = key->filter();
+  if (filter.is_exact()) {
+    if (auto it = topics_.find(filter.text()); it != topics_.end()) {
+      matches.push_back(it->second);
+    }
+  } else {
+    for (const auto& [name, topic] : topics_) {
+      if (filter.Matches(name)) matches.push_back(topic);
+    }
+  }
+  watchers_[key] = std::move(watcher);
+  return matches;
+}
+
+void TopicRegistry::Unwatch(const TopicWatcher* key) {
+  absl::MutexLock lock(&mutex_);
+  watchers_.erase(key);
+}
+
+}  // namespace chorus::broker

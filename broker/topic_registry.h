@@ -1,0 +1,84 @@
+// TopicRegistry: the broker's topics by name, their creation, deletion and
+// recovery, and the watchers (subscriptions) that follow topics by filter.
+//
+// Thread-safe: an absl::Mutex guards the maps. It sits on the admin path
+// only; sessions cache the topics they publish to (see Topic::deleted).
+//
+//   TopicRegistry registry(store, &shards);
+//   CHORUS_RETURN_IF_ERROR(registry.Load());
+//   CHORUS_ASSIGN_OR_RETURN(auto topic, registry.Create("acme.x", config));
+//   std::vector<std::shared_ptr<Topic>> now = registry.Watch(subscription);
+#ifndef CHORUS_BROKER_TOPIC_REGISTRY_H_
+#define CHORUS_BROKER_TOPIC_REGISTRY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "broker/shard.h"
+#include "broker/topic.h"
+#include "storage/store.h"
+
+namespace chorus::broker {
+
+// Most partitions one topic may have.
+inline constexpr uint32_t kMaxPartitions = 1024;
+
+class TopicRegistry {
+ public:
+  TopicRegistry(storage::Store* store, ShardSet* shards);
+
+  // Opens every stored topic and its partition logs. Call once, before the
+  // shards serve. Errors: those of the store (kDataLoss, kInternal).
+  absl::Status Load();
+
+  // The live topic called `name`, or null.
+  std::shared_ptr<Topic> Find(absl::string_view name);
+
+  // Creates a topic and tells matching watchers. Errors: kInvalidArgument
+  // (name, partitions out of 1..kMaxPartitions, negative retention),
+  // kAlreadyExists, storage errors.
+  absl::StatusOr<std::shared_ptr<Topic>> Create(absl::string_view name,
+                                                wire::TopicConfig config);
+  // Find, else Create with the default config (auto-create).
+  absl::StatusOr<std::shared_ptr<Topic>> FindOrCreate(absl::string_view name);
+
+  // Forgets the topic (its record first, so a restart does not bring it
+  // back), marks it deleted and returns it; the caller removes its partitions
+  // on their shards. kNotFound if there is no such topic.
+  absl::StatusOr<std::shared_ptr<Topic>> Delete(absl::string_view name);
+
+  // Every live topic, sorted by name.
+  std::vector<std::shared_ptr<Topic>> List();
+
+  // Registers `watcher` and returns the topics that match it now; topics
+  // created later are passed to watcher->OnTopicCreated. Atomic with Create:
+  // each topic is seen exactly once.
+  std::vector<std::shared_ptr<Topic>> Watch(std::weak_ptr<TopicWatcher> watcher,
+                                            const TopicWatcher* key);
+  void Unwatch(const TopicWatcher* key);
+
+ private:
+  absl::StatusOr<std::shared_ptr<Topic>> Open(const wire::TopicRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<std::shared_ptr<Topic>> CreateLocked(absl::string_view name,
+                                                      wire::TopicConfig config)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  storage::Store* const store_;
+  ShardSet* const shards_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topics_
+      ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<const TopicWatcher*, std::weak_ptr<TopicWatcher>>
+      watchers_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace chorus::broker
+
+#endif  // CHORUS_BROKER_TOPIC_REGISTRY_H_
