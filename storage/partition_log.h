@@ -41,8 +41,9 @@ struct RetentionPolicy {
 class PartitionLog {
  public:
   // Opens the log of `partition_id`, recovering start and next offsets and the
-  // last timestamp from the first and last stored batches. kDataLoss if the
-  // last batch does not decode.
+  // last timestamp from the first and last stored batches (0 and 0 for an
+  // empty partition). kDataLoss if the last batch does not decode or
+  // disagrees with its key; kInternal on other I/O failures.
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(
       Store* store, uint64_t partition_id);
 
@@ -57,6 +58,8 @@ class PartitionLog {
   // Appends its StoredBatch encoding to `*stored_value` and stages the put in
   // `*commit`. Offsets are taken at once; the batch is durable only when the
   // commit is. If the commit fails, the broker must stop using this log.
+  // `count` must be positive; the returned header's publisher views
+  // `publisher`.
   StoredBatchHeader Append(std::string_view records, uint32_t count,
                            std::string_view publisher, int64_t now_ms,
                            CommitBatch* commit, std::string* stored_value);
@@ -66,26 +69,39 @@ class PartitionLog {
   // the first batch after `from` if that was removed by retention. Stops after
   // `max_bytes` (at least one batch is returned if any exists). Appends
   // each batch's raw value (a StoredBatch encoding) to `*batches`.
-  // Errors: kInternal on I/O failure.
+  // Errors: kDataLoss if the batch holding `from` does not decode or on
+  // corruption; kInternal on other I/O failures.
   absl::Status Read(uint64_t from, uint64_t end, size_t max_bytes,
                     std::vector<std::string>* batches) const;
 
   // The first offset in [start, end) whose batch timestamp is >= time_ms, or
-  // `end` if none is. Binary search over batches (timestamps never decrease).
+  // `end` if none is: the base offset of that batch, or `start` if it is
+  // inside it. Offsets before the first retained batch are skipped. Binary
+  // search over batches (timestamps never decrease). Errors as for Read.
   absl::StatusOr<uint64_t> FindOffsetAtTime(int64_t time_ms, uint64_t start,
                                             uint64_t end) const;
 
   // Deletes whole batches that fall outside `policy` (one DeleteRange) and
   // returns the new start offset. A batch is removed only if all of it is out
   // of policy; the newest batch is kept for the offsets to stay recoverable.
+  // The limits (each applied on its own, a batch goes if one says so): age,
+  // the batch's timestamp is older than now_ms - max_age_ms; bytes, the
+  // retained bytes exceed max_bytes; messages, max_messages remain without
+  // the batch. Errors as for Read and SizeBytes; on error nothing changed.
   absl::StatusOr<uint64_t> ApplyRetention(const RetentionPolicy& policy,
                                           int64_t now_ms);
 
-  // Stored bytes of the retained batches (exact: computed by one scan on
-  // first use, then kept up to date).
+  // Stored bytes (value sizes) of the retained batches: computed by one scan
+  // of the partition on first use, then kept up to date by Append,
+  // ApplyRetention and DeleteAll (Append counts a batch before its commit;
+  // a batch appended but not yet committed at the first scan is missed).
+  // Errors as for Read.
   absl::StatusOr<uint64_t> SizeBytes();
 
-  // Removes every batch of the partition (topic deletion).
+  // Removes every batch of the partition (topic deletion), with a WAL sync.
+  // next_offset() stays, so this object never reuses an offset; a reopened
+  // PartitionLog of the empty partition starts again at 0. kInternal on I/O
+  // failure.
   absl::Status DeleteAll();
 
  private:

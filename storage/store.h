@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/storage.pb.h"
 
@@ -49,14 +50,16 @@ struct StoreOptions {
   std::string data_dir = "./data";
   // Default: kInterval.
   FsyncMode fsync = FsyncMode::kInterval;
-  // How often the WAL is fsynced under kInterval. Default: 50 ms.
+  // How often the WAL is fsynced under kInterval; must be positive.
+  // Default: 50 ms.
   absl::Duration fsync_interval = absl::Milliseconds(50);
   // Shared block cache for reads of the log. Default: 64 MiB.
   size_t block_cache_bytes = size_t{64} << 20;
 };
 
 // Writes of many partitions gathered into one RocksDB write (group commit).
-// Movable, not thread-safe: one per committing shard turn.
+// Movable, not thread-safe: one per committing shard turn. A moved-from batch
+// is empty and may be reused.
 class CommitBatch {
  public:
   CommitBatch();
@@ -70,20 +73,30 @@ class CommitBatch {
  private:
   friend class Store;
   friend class PartitionLog;
+
+  // The batch to stage writes in, created on first use.
+  rocksdb::WriteBatch& batch();
+
   std::unique_ptr<rocksdb::WriteBatch> batch_;
 };
 
-// Owns the RocksDB instance. Thread-safe: every method may be called from any
-// thread. Blocking: each call does RocksDB I/O on the calling thread.
+// Owns the RocksDB instance and, unless fsync is kNever, one sync thread.
+// Thread-safe: every method may be called from any thread. Blocking: each
+// call does RocksDB I/O on the calling thread. Outlives every PartitionLog
+// opened on it.
 class Store {
  public:
   // Opens (creating if missing) the store in options.data_dir.
-  // Errors: kFailedPrecondition when another live process holds the folder;
-  // kDataLoss when RocksDB reports corruption; kInternal for other I/O errors.
+  // Errors: kFailedPrecondition when another live process (or another open
+  // Store of this process) holds the folder; kDataLoss when RocksDB reports
+  // corruption; kInvalidArgument for a non-positive fsync_interval under
+  // kInterval; kInternal or the code of the system error for other failures.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
 
-  // Stops the sync thread, fsyncs the WAL and closes the database.
+  // Stops the sync thread (after a last fsync, it runs the callbacks still
+  // queued), fsyncs the WAL and closes the database. Errors are logged. No
+  // Commit may be running or start once destruction begins.
   ~Store();
 
   Store(const Store&) = delete;
@@ -91,18 +104,25 @@ class Store {
 
   // Writes `batch` atomically (one RocksDB write) and calls `done` once it is
   // stored under the fsync mode: inline for kInterval and kNever, on the
-  // store's sync thread for kAlways (several commits share one fsync). `done`
-  // gets kInternal if the write or the sync failed; it is always called once.
+  // store's sync thread for kAlways (several commits share one fsync; there
+  // `done` must be cheap, e.g. post to a shard, and must not destroy the
+  // Store). `done` gets the error (see Open for codes) if the write or the
+  // sync failed, inline if the write did; it is always called exactly once.
   void Commit(CommitBatch batch, std::function<void(absl::Status)> done);
 
-  // Topic records in the `meta` column family, keyed by name.
+  // Topic records in the `meta` column family, keyed by name, written with a
+  // WAL sync (admin work is rare). PutTopic replaces a record of the same
+  // name; kInvalidArgument for an empty name. DeleteTopic of a missing name
+  // is OK.
   absl::Status PutTopic(const wire::TopicRecord& topic);
   absl::Status DeleteTopic(std::string_view name);
   // Every stored topic record. kDataLoss if one does not parse.
   absl::StatusOr<std::vector<wire::TopicRecord>> LoadTopics();
 
   // Reserves `count` consecutive partition ids, never handed out before (a
-  // persistent counter). Returns the first.
+  // persistent counter, written with a WAL sync). Returns the first; ids
+  // start at 1, so 0 never names a partition. kInvalidArgument if count is 0;
+  // kResourceExhausted if the id space is used up.
   absl::StatusOr<uint64_t> AllocatePartitionIds(uint32_t count);
 
   // Fsyncs the WAL now (used at shutdown and by the sync thread).
@@ -125,6 +145,8 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* cursors_ = nullptr;
   std::unique_ptr<SyncThread> sync_thread_;
+  // Serializes the read-modify-write of the partition id counter.
+  absl::Mutex allocate_mu_;
 };
 
 }  // namespace chorus::storage

@@ -1,0 +1,383 @@
+#include "storage/store.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "storage/partition_log.h"
+#include "tests/storage/storage_test_util.h"
+
+extern char** environ;
+
+namespace chorus::storage {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Set in the environment of the helper process that holds a store open for
+// SecondOpenFromAnotherProcessIsFailedPrecondition.
+constexpr char kHoldStoreEnv[] = "CHORUS_STORAGE_TEST_HOLD_STORE";
+
+StoreOptions Options(const ScopedTempDir& dir, FsyncMode fsync) {
+  return {.data_dir = dir.path(), .fsync = fsync};
+}
+
+// A commit holding one batch appended to `log`.
+CommitBatch OneBatch(PartitionLog& log) {
+  CommitBatch commit;
+  std::string value;
+  log.Append("records", 1, "p", 1000, &commit, &value);
+  return commit;
+}
+
+TEST(FsyncModeTest, ParsesItsNames) {
+  for (FsyncMode mode :
+       {FsyncMode::kAlways, FsyncMode::kInterval, FsyncMode::kNever}) {
+    ASSERT_OK_AND_ASSIGN(FsyncMode parsed, ParseFsyncMode(FsyncModeName(mode)));
+    EXPECT_EQ(parsed, mode);
+  }
+  EXPECT_EQ(ParseFsyncMode("Always").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseFsyncMode("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CommitBatchTest, MovedFromBatchIsEmptyAndReusable) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                       PartitionLog::Open(store.get(), 1));
+  CommitBatch commit;
+  EXPECT_TRUE(commit.empty());
+  EXPECT_EQ(commit.ByteSize(), 0u);
+  std::string value;
+  log->Append("records", 1, "p", 1000, &commit, &value);
+  EXPECT_FALSE(commit.empty());
+  EXPECT_GT(commit.ByteSize(), value.size());
+
+  CommitBatch moved = std::move(commit);
+  EXPECT_FALSE(moved.empty());
+  EXPECT_TRUE(commit.empty());  // NOLINT(bugprone-use-after-move)
+  log->Append("records", 1, "p", 1000, &commit, &value);
+  EXPECT_FALSE(commit.empty());
+}
+
+TEST(StoreTest, OpenCreatesFolderAndColumnFamilies) {
+  ScopedTempDir dir;
+  const std::string data_dir = dir.path() + "/nested/data";
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                         Store::Open({.data_dir = data_dir}));
+    EXPECT_EQ(store->options().data_dir, data_dir);
+  }
+  std::vector<std::string> families;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &families)
+          .ok());
+  EXPECT_THAT(families, ::testing::UnorderedElementsAre("default", "log",
+                                                        "meta", "cursors"));
+}
+
+TEST(StoreTest, ZeroFsyncIntervalIsInvalid) {
+  ScopedTempDir dir;
+  StoreOptions options = Options(dir, FsyncMode::kInterval);
+  options.fsync_interval = absl::ZeroDuration();
+  EXPECT_EQ(Store::Open(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, SecondOpenInTheSameProcessIsFailedPrecondition) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kInterval)));
+  const absl::StatusOr<std::unique_ptr<Store>> second =
+      Store::Open(Options(dir, FsyncMode::kInterval));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("data dir " + dir.path() + " is in use"));
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("a Store of this process has it open"));
+
+  // The failed open must not disturb the first one.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                       PartitionLog::Open(store.get(), 1));
+  absl::Status committed = absl::UnknownError("not called");
+  store->Commit(OneBatch(*log), [&](absl::Status s) { committed = s; });
+  EXPECT_OK(committed);
+}
+
+// Not a test on its own: the helper process of the test below. It opens the
+// store named by kHoldStoreEnv, says "ready" on stdout and holds the store
+// until its stdin closes.
+TEST(StoreLockHolder, HoldsStoreUntilStdinCloses) {
+  const char* data_dir = std::getenv(kHoldStoreEnv);
+  if (data_dir == nullptr) GTEST_SKIP() << "helper process only";
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open({.data_dir = data_dir});
+  ASSERT_OK(store);
+  ASSERT_EQ(write(STDOUT_FILENO, "ready\n", 6), 6);
+  char byte;
+  while (read(STDIN_FILENO, &byte, 1) > 0) {
+  }
+}
+
+TEST(StoreTest, SecondOpenFromAnotherProcessIsFailedPrecondition) {
+  ScopedTempDir dir;
+  int to_child[2];
+  int from_child[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(from_child), 0);
+
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(kHoldStoreEnv) + "=" + dir.path());
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string exe = "/proc/self/exe";
+  std::string filter =
+      "--gtest_filter=StoreLockHolder.HoldsStoreUntilStdinCloses";
+  char* argv[] = {exe.data(), filter.data(), nullptr};
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, to_child[1]);
+  posix_spawn_file_actions_addclose(&actions, from_child[0]);
+  pid_t child;
+  const int spawned =
+      posix_spawn(&child, exe.c_str(), &actions, nullptr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(to_child[0]);
+  close(from_child[1]);
+  ASSERT_EQ(spawned, 0);
+
+  // Wait for the helper to hold the store (its gtest banner comes first).
+  std::string output;
+  char buffer[256];
+  ssize_t n;
+  while (output.find("ready\n") == std::string::npos &&
+         (n = read(from_child[0], buffer, sizeof(buffer))) > 0) {
+    output.append(buffer, n);
+  }
+  const bool ready = output.find("ready\n") != std::string::npos;
+
+  const absl::StatusOr<std::unique_ptr<Store>> second =
+      Store::Open({.data_dir = dir.path()});
+
+  close(to_child[1]);
+  while (read(from_child[0], buffer, sizeof(buffer)) > 0) {
+  }
+  close(from_child[0]);
+  int wait_status = 0;
+  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+
+  ASSERT_TRUE(ready) << output;
+  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
+      << output;
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
+      << second.status();
+  EXPECT_THAT(
+      std::string(second.status().message()),
+      HasSubstr("data dir " + dir.path() + " is in use by another chorusd"));
+  EXPECT_THAT(std::string(second.status().message()),
+              ::testing::Not(HasSubstr("this process")));
+}
+
+class CommitTest : public ::testing::TestWithParam<FsyncMode> {};
+
+TEST_P(CommitTest, CallsDoneExactlyOnceAfterTheWrite) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, GetParam())));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                       PartitionLog::Open(store.get(), 1));
+  constexpr int kCommits = 20;
+  std::atomic<int> calls[kCommits] = {};
+  absl::BlockingCounter done(kCommits);
+  for (int i = 0; i < kCommits; ++i) {
+    store->Commit(OneBatch(*log), [&, i](absl::Status status) {
+      EXPECT_OK(status);
+      if (calls[i]++ == 0) done.DecrementCount();
+    });
+    if (GetParam() != FsyncMode::kAlways) {
+      EXPECT_EQ(calls[i].load(), 1);  // inline
+    }
+  }
+  done.Wait();
+
+  std::vector<std::string> batches;
+  ASSERT_OK(log->Read(0, kCommits, 1 << 20, &batches));
+  EXPECT_EQ(batches.size(), size_t{kCommits});
+  store.reset();  // no late second call
+  for (const std::atomic<int>& count : calls) EXPECT_EQ(count.load(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, CommitTest,
+                         ::testing::Values(FsyncMode::kAlways,
+                                           FsyncMode::kInterval,
+                                           FsyncMode::kNever),
+                         [](const auto& info) {
+                           return std::string(FsyncModeName(info.param));
+                         });
+
+TEST(StoreTest, AlwaysGroupCommitsConcurrentCommitters) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kAlways)));
+  constexpr int kThreads = 4;
+  constexpr int kCommitsPerThread = 100;
+  std::vector<std::atomic<int>> calls(kThreads * kCommitsPerThread);
+  absl::BlockingCounter done(kThreads * kCommitsPerThread);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // One partition per thread: a PartitionLog belongs to one thread.
+      absl::StatusOr<std::unique_ptr<PartitionLog>> log =
+          PartitionLog::Open(store.get(), t + 1);
+      ASSERT_OK(log);
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        const int id = t * kCommitsPerThread + i;
+        store->Commit(OneBatch(**log), [&, id](absl::Status status) {
+          EXPECT_OK(status);
+          if (calls[id]++ == 0) done.DecrementCount();
+        });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  done.Wait();
+  store.reset();
+  for (const std::atomic<int>& count : calls) EXPECT_EQ(count.load(), 1);
+}
+
+TEST(StoreTest, DestructionRunsQueuedCallbacksAndKeepsTheData) {
+  ScopedTempDir dir;
+  constexpr int kCommits = 50;
+  std::atomic<int> calls = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                         Store::Open(Options(dir, FsyncMode::kAlways)));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                         PartitionLog::Open(store.get(), 1));
+    for (int i = 0; i < kCommits; ++i) {
+      store->Commit(OneBatch(*log), [&](absl::Status status) {
+        EXPECT_OK(status);
+        ++calls;
+      });
+    }
+  }
+  EXPECT_EQ(calls.load(), kCommits);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kAlways)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                       PartitionLog::Open(store.get(), 1));
+  EXPECT_EQ(log->next_offset(), uint64_t{kCommits});
+}
+
+wire::TopicRecord Topic(const std::string& name, uint64_t first_partition_id) {
+  wire::TopicRecord topic;
+  topic.set_name(name);
+  topic.mutable_config()->set_partitions(3);
+  topic.mutable_config()->set_retention_age_ms(60000);
+  topic.set_first_partition_id(first_partition_id);
+  topic.set_created_ms(1700000000000);
+  return topic;
+}
+
+TEST(StoreTest, TopicRecordsArePutLoadedAndDeleted) {
+  ScopedTempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                         Store::Open(Options(dir, FsyncMode::kNever)));
+    ASSERT_OK_AND_ASSIGN(std::vector<wire::TopicRecord> none,
+                         store->LoadTopics());
+    EXPECT_TRUE(none.empty());
+    ASSERT_OK(store->PutTopic(Topic("orders", 1)));
+    ASSERT_OK(store->PutTopic(Topic("audit.log", 4)));
+    ASSERT_OK(store->PutTopic(Topic("orders", 7)));  // replaces
+    ASSERT_OK_AND_ASSIGN(uint64_t first, store->AllocatePartitionIds(2));
+    EXPECT_GT(first, 0u);  // the counter is in `meta` too: not a topic
+    EXPECT_EQ(store->PutTopic(Topic("", 1)).code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  ASSERT_OK_AND_ASSIGN(std::vector<wire::TopicRecord> topics,
+                       store->LoadTopics());
+  ASSERT_EQ(topics.size(), 2u);
+  EXPECT_EQ(topics[0].name(), "audit.log");
+  EXPECT_EQ(topics[1].name(), "orders");
+  EXPECT_EQ(topics[1].first_partition_id(), 7u);
+  EXPECT_EQ(topics[1].SerializeAsString(),
+            Topic("orders", 7).SerializeAsString());
+
+  ASSERT_OK(store->DeleteTopic("orders"));
+  ASSERT_OK(store->DeleteTopic("never-existed"));
+  ASSERT_OK_AND_ASSIGN(topics, store->LoadTopics());
+  ASSERT_EQ(topics.size(), 1u);
+  EXPECT_EQ(topics[0].name(), "audit.log");
+}
+
+TEST(StoreTest, AllocatePartitionIdsNeverRepeatsAcrossReopen) {
+  ScopedTempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                         Store::Open(Options(dir, FsyncMode::kNever)));
+    ASSERT_OK_AND_ASSIGN(uint64_t first, store->AllocatePartitionIds(3));
+    EXPECT_EQ(first, 1u);
+    ASSERT_OK_AND_ASSIGN(first, store->AllocatePartitionIds(1));
+    EXPECT_EQ(first, 4u);
+    EXPECT_EQ(store->AllocatePartitionIds(0).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  ASSERT_OK_AND_ASSIGN(uint64_t first, store->AllocatePartitionIds(10));
+  EXPECT_EQ(first, 5u);
+  ASSERT_OK_AND_ASSIGN(first, store->AllocatePartitionIds(1));
+  EXPECT_EQ(first, 15u);
+}
+
+TEST(StoreTest, ConcurrentAllocationsDoNotOverlap) {
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  std::vector<uint64_t> firsts[kThreads];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::StatusOr<uint64_t> first = store->AllocatePartitionIds(2);
+        ASSERT_OK(first);
+        firsts[t].push_back(*first);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<uint64_t> all;
+  for (const auto& f : firsts) all.insert(all.end(), f.begin(), f.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), size_t{kThreads * kPerThread});
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], 1 + 2 * i);
+}
+
+}  // namespace
+}  // namespace chorus::storage
