@@ -1,12 +1,7 @@
 #include "storage/store.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,16 +15,10 @@
 #include "storage/partition_log.h"
 #include "tests/storage/storage_test_util.h"
 
-extern char** environ;
-
 namespace chorus::storage {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Set in the environment of the helper process that holds a store open for
-// SecondOpenFromAnotherProcessIsFailedPrecondition.
-constexpr char kHoldStoreEnv[] = "CHORUS_STORAGE_TEST_HOLD_STORE";
 
 StoreOptions Options(const ScopedTempDir& dir, FsyncMode fsync) {
   return {.data_dir = dir.path(), .fsync = fsync};
@@ -118,85 +107,6 @@ TEST(StoreTest, SecondOpenInTheSameProcessIsFailedPrecondition) {
   absl::Status committed = absl::UnknownError("not called");
   store->Commit(OneBatch(*log), [&](absl::Status s) { committed = s; });
   EXPECT_OK(committed);
-}
-
-// Not a test on its own: the helper process of the test below. It opens the
-// store named by kHoldStoreEnv, says "ready" on stdout and holds the store
-// until its stdin closes.
-TEST(StoreLockHolder, HoldsStoreUntilStdinCloses) {
-  const char* data_dir = std::getenv(kHoldStoreEnv);
-  if (data_dir == nullptr) GTEST_SKIP() << "helper process only";
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open({.data_dir = data_dir});
-  ASSERT_OK(store);
-  ASSERT_EQ(write(STDOUT_FILENO, "ready\n", 6), 6);
-  char byte;
-  while (read(STDIN_FILENO, &byte, 1) > 0) {
-  }
-}
-
-TEST(StoreTest, SecondOpenFromAnotherProcessIsFailedPrecondition) {
-  ScopedTempDir dir;
-  int to_child[2];
-  int from_child[2];
-  ASSERT_EQ(pipe(to_child), 0);
-  ASSERT_EQ(pipe(from_child), 0);
-
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.push_back(std::string(kHoldStoreEnv) + "=" + dir.path());
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string exe = "/proc/self/exe";
-  std::string filter =
-      "--gtest_filter=StoreLockHolder.HoldsStoreUntilStdinCloses";
-  char* argv[] = {exe.data(), filter.data(), nullptr};
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, to_child[1]);
-  posix_spawn_file_actions_addclose(&actions, from_child[0]);
-  pid_t child;
-  const int spawned =
-      posix_spawn(&child, exe.c_str(), &actions, nullptr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(to_child[0]);
-  close(from_child[1]);
-  ASSERT_EQ(spawned, 0);
-
-  // Wait for the helper to hold the store (its gtest banner comes first).
-  std::string output;
-  char buffer[256];
-  ssize_t n;
-  while (output.find("ready\n") == std::string::npos &&
-         (n = read(from_child[0], buffer, sizeof(buffer))) > 0) {
-    output.append(buffer, n);
-  }
-  const bool ready = output.find("ready\n") != std::string::npos;
-
-  const absl::StatusOr<std::unique_ptr<Store>> second =
-      Store::Open({.data_dir = dir.path()});
-
-  close(to_child[1]);
-  while (read(from_child[0], buffer, sizeof(buffer)) > 0) {
-  }
-  close(from_child[0]);
-  int wait_status = 0;
-  ASSERT_EQ(waitpid(child, &wait_status, 0), child);
-
-  ASSERT_TRUE(ready) << output;
-  EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
-      << output;
-  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
-      << second.status();
-  EXPECT_THAT(
-      std::string(second.status().message()),
-      HasSubstr("data dir " + dir.path() + " is in use by another chorusd"));
-  EXPECT_THAT(std::string(second.status().message()),
-              ::testing::Not(HasSubstr("this process")));
 }
 
 class CommitTest : public ::testing::TestWithParam<FsyncMode> {};
