@@ -1,0 +1,91 @@
+#include "tests/integration/broker_process.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace chorus::testing {
+namespace {
+
+constexpr char kReadyPrefix[] = "chorusd listening on ";
+
+}  // namespace
+
+const char* ChorusdPath() { return CHORUSD_PATH; }
+const char* ChorusCliPath() { return CHORUS_CLI_PATH; }
+
+absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
+    std::vector<std::string> flags) {
+  auto broker = std::unique_ptr<BrokerProcess>(new BrokerProcess());
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "chorus-it-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError("mkdtemp failed");
+  }
+  broker->root_ = pattern;
+  broker->data_dir_ = pattern + "/data";
+  broker->flags_ = std::move(flags);
+  if (absl::Status launched = broker->Launch(); !launched.ok()) {
+    return launched;
+  }
+  return broker;
+}
+
+BrokerProcess::~BrokerProcess() {
+  process_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(root_, ignored);
+}
+
+absl::Status BrokerProcess::Launch() {
+  std::vector<std::string> argv = {ChorusdPath(), "--listen", "127.0.0.1:0",
+                                   "--data-dir", data_dir_};
+  argv.insert(argv.end(), flags_.begin(), flags_.end());
+  Subprocess::Options options;
+  options.stderr_path = root_ + "/chorusd.log";
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(argv, options);
+  if (!process.ok()) return process.status();
+  process_ = *std::move(process);
+  absl::StatusOr<std::string> line = process_->ReadLine(absl::Seconds(20));
+  if (!line.ok() || !absl::StartsWith(*line, kReadyPrefix)) {
+    return absl::UnavailableError(absl::StrCat(
+        "chorusd did not start: ", line.ok() ? *line : line.status().ToString(),
+        "\nlog:\n", Log()));
+  }
+  address_ = line->substr(sizeof(kReadyPrefix) - 1);
+  return absl::OkStatus();
+}
+
+std::string BrokerProcess::Log() const {
+  std::ifstream in(root_ + "/chorusd.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<int> BrokerProcess::Stop() {
+  process_->Signal(SIGTERM);
+  return process_->Wait(absl::Seconds(20));
+}
+
+void BrokerProcess::Kill() {
+  process_->Signal(SIGKILL);
+  (void)process_->Wait(absl::Seconds(20));
+}
+
+absl::Status BrokerProcess::Restart() {
+  if (process_) {
+    absl::StatusOr<int> code = process_->Wait(absl::ZeroDuration());
+    if (!code.ok()) return absl::FailedPreconditionError("broker still runs");
+  }
+  return Launch();
+}
+
+}  // namespace chorus::testing
