@@ -38,6 +38,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     broker->ScheduleRetention(shard.get());
     shard->Start();
   }
+  broker->running_ = true;
   broker->Accept();
   return broker;
 }
@@ -106,8 +107,8 @@ void Broker::ScheduleRetention(Shard* shard) {
 }
 
 void Broker::Shutdown() {
-  if (stopped_) return;
-  stopped_ = true;
+  if (!running_) return;  // never started, or already stopped
+  running_ = false;
   absl::Notification closed;
   asio::post(shards_[0]->executor(), [this, &closed] {
     std::error_code ignored;

@@ -55,7 +55,7 @@ class Broker {
   std::optional<asio::ip::tcp::acceptor> acceptor_;
   std::vector<std::unique_ptr<asio::steady_timer>> retention_timers_;
   size_t next_shard_ = 0;
-  bool stopped_ = false;
+  bool running_ = false;
 };
 
 }  // namespace chorus::broker

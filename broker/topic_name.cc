@@ -1,5 +1,6 @@
 #include "broker/topic_name.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 

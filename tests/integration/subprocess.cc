@@ -44,7 +44,8 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   for (std::string& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
   const pid_t pid = fork();
@@ -93,7 +94,8 @@ Subprocess::~Subprocess() {
 absl::Status Subprocess::WriteStdin(const std::string& bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = write(stdin_fd_, bytes.data() + done, bytes.size() - done);
+    const ssize_t n =
+        write(stdin_fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Errno("write to child");
     done += static_cast<size_t>(n);
@@ -166,8 +168,8 @@ absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
     const pid_t got = waitpid(pid_, &status, WNOHANG);
     if (got == pid_) {
       exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                     : 128 + WTERMSIG(status);
+      exit_code_ =
+          WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       break;
     }
     if (absl::Now() >= deadline) {

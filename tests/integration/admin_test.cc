@@ -1,0 +1,127 @@
+// Topic administration and retention against a real chorusd.
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "tests/integration/test_util.h"
+
+namespace chorus::testing {
+namespace {
+
+class AdminTest : public BrokerTest {
+ protected:
+  std::vector<std::string> BrokerFlags() override {
+    return {"--retention-check-interval", "100ms"};
+  }
+
+  // Waits until partition 0 of `topic` starts at `start` or later.
+  bool WaitForStart(const std::string& topic, uint64_t start) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<TopicInfo> info = client_->DescribeTopic(topic);
+      if (info.ok() && info->partitions[0].start_offset >= start) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+};
+
+TEST_F(AdminTest, CreateListDescribeDelete) {
+  TopicConfig config{.partitions = 3,
+                     .retention_age = absl::Hours(24),
+                     .retention_bytes = 1 << 30,
+                     .retention_messages = 1000000};
+  absl::StatusOr<TopicInfo> created =
+      client_->CreateTopic("acme.orders", config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->name, "acme.orders");
+  EXPECT_EQ(created->partitions.size(), 3u);
+  EXPECT_EQ(created->config.retention_age, absl::Hours(24));
+  EXPECT_EQ(created->config.retention_messages, 1000000u);
+
+  ASSERT_TRUE(client_->CreateTopic("acme.users", {}).ok());
+  absl::StatusOr<std::vector<TopicInfo>> list = client_->ListTopics();
+  ASSERT_TRUE(list.ok());
+  std::vector<std::string> names;
+  for (const TopicInfo& t : *list) names.push_back(t.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("acme.orders", "acme.users"));
+
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(
+        client_
+            ->PublishAndWait("acme.orders", {.key = "k" + std::to_string(i),
+                                             .value = std::string(100, 'v')})
+            .ok());
+  }
+  absl::StatusOr<TopicInfo> described = client_->DescribeTopic("acme.orders");
+  ASSERT_TRUE(described.ok());
+  uint64_t messages = 0, bytes = 0;
+  for (const PartitionInfo& p : described->partitions) {
+    EXPECT_EQ(p.start_offset, 0u);
+    messages += p.next_offset;
+    bytes += p.bytes;
+  }
+  EXPECT_EQ(messages, 30u);
+  EXPECT_GE(bytes, 30u * 100);
+
+  ASSERT_TRUE(client_->DeleteTopic("acme.orders").ok());
+  EXPECT_EQ(client_->DescribeTopic("acme.orders").status().code(),
+            absl::StatusCode::kNotFound);
+  // A topic re-created under the same name starts empty.
+  ASSERT_TRUE(client_->CreateTopic("acme.orders", {}).ok());
+  absl::StatusOr<TopicInfo> again = client_->DescribeTopic("acme.orders");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->partitions[0].next_offset, 0u);
+}
+
+TEST_F(AdminTest,
+       DeletingATopicEndsItsSubscriptionsAndLiveWildcardsSeeItsSuccessor) {
+  Collector collector;
+  auto sub = client_->Subscribe("gone.>", {}, collector.Handler());
+  ASSERT_TRUE(sub.ok());
+  PublishAll(*client_, "gone.x", 3, "old");
+  ASSERT_TRUE(collector.WaitFor(3));
+  ASSERT_TRUE(client_->DeleteTopic("gone.x").ok());
+  PublishAll(*client_, "gone.x", 2, "new");
+  ASSERT_TRUE(collector.WaitFor(5));
+  std::vector<Received> got = collector.Take();
+  EXPECT_EQ(got[3].value, "new0");
+  EXPECT_EQ(got[3].offset, 0u);
+}
+
+TEST_F(AdminTest, RetentionByMessagesDropsWholeOldBatches) {
+  ASSERT_TRUE(client_->CreateTopic("t.ret", {.retention_messages = 10}).ok());
+  // One batch per message, so retention can cut anywhere.
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(client_->PublishAndWait("t.ret", {.value = "v"}).ok());
+  }
+  ASSERT_TRUE(WaitForStart("t.ret", 40));
+  Collector collector;
+  SubscribeOptions options;
+  options.start = StartPosition::Earliest();
+  auto sub = client_->Subscribe("t.ret", options, collector.Handler());
+  ASSERT_TRUE(sub.ok());
+  ASSERT_TRUE(client_->PublishAndWait("t.ret", {.value = "end"}).ok());
+  ASSERT_TRUE(collector.WaitFor(2));
+  ASSERT_TRUE(client_->Ping().ok());
+  std::vector<Received> got = collector.Take();
+  // Exactly the last 10 are kept (whole single-message batches).
+  ASSERT_EQ(got.size(), 11u);
+  EXPECT_EQ(got.front().offset, 40u);
+  EXPECT_EQ(got.back().value, "end");
+  EXPECT_EQ(got.back().offset, 50u);
+}
+
+TEST_F(AdminTest, RetentionByAgeDropsOldMessages) {
+  ASSERT_TRUE(
+      client_->CreateTopic("t.age", {.retention_age = absl::Milliseconds(300)})
+          .ok());
+  PublishAll(*client_, "t.age", 5, "old");
+  absl::SleepFor(absl::Milliseconds(400));  // let them age past the limit
+  PublishAll(*client_, "t.age", 2, "young");
+  ASSERT_TRUE(WaitForStart("t.age", 5));
+}
+
+}  // namespace
+}  // namespace chorus::testing

@@ -1,0 +1,143 @@
+// What survives a broker restart and a crash.
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "tests/integration/test_util.h"
+
+namespace chorus::testing {
+namespace {
+
+// Reads every stored message of `topic` (from the start) until `expected`
+// have arrived.
+std::vector<Received> ReadAll(Client& client, const std::string& topic,
+                              size_t expected) {
+  Collector collector;
+  SubscribeOptions options;
+  options.start = StartPosition::Earliest();
+  auto sub = client.Subscribe(topic, options, collector.Handler());
+  EXPECT_TRUE(sub.ok()) << sub.status();
+  EXPECT_TRUE(collector.WaitFor(expected));
+  EXPECT_TRUE(client.Ping().ok());
+  return collector.Take();
+}
+
+class DurabilityTest : public BrokerTest {};
+
+TEST_F(DurabilityTest, RestartKeepsTopicsAndEveryAcknowledgedMessage) {
+  ASSERT_TRUE(client_->CreateTopic("t.kept", {.partitions = 3}).ok());
+  PublishAll(*client_, "t.kept", 300);
+  client_.reset();
+  absl::StatusOr<int> code = broker_->Stop();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << broker_->Log();
+
+  ASSERT_TRUE(broker_->Restart().ok());
+  client_ = ConnectOrDie(*broker_);
+  absl::StatusOr<TopicInfo> info = client_->DescribeTopic("t.kept");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->partitions.size(), 3u);
+  uint64_t total = 0;
+  for (const PartitionInfo& p : info->partitions) total += p.next_offset;
+  EXPECT_EQ(total, 300u);
+
+  std::vector<Received> got = ReadAll(*client_, "t.kept", 300);
+  std::set<std::string> values;
+  for (const Received& r : got) values.insert(r.value);
+  EXPECT_EQ(values.size(), 300u);
+  EXPECT_EQ(got.size(), 300u);
+
+  // Offsets continue where they stopped.
+  absl::StatusOr<PublishResult> next =
+      client_->PublishAndWait("t.kept", {.key = "k", .value = "after"});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->offset, info->partitions[next->partition].next_offset);
+}
+
+TEST_F(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
+  // A publisher streams numbered messages; we SIGKILL the broker while acks
+  // are flowing, then check every acked message is stored, at its offset.
+  absl::Mutex mutex;
+  std::map<uint64_t, std::string> acked;  // offset -> value
+  std::atomic<bool> stop{false};
+  std::unique_ptr<Client> publisher = ConnectOrDie(*broker_, "publisher");
+  std::thread stream([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      std::string value = "n" + std::to_string(i);
+      publisher->Publish("t.crash", {.value = value},
+                         [&, value](absl::StatusOr<PublishResult> r) {
+                           if (!r.ok()) {
+                             stop = true;
+                             return;
+                           }
+                           absl::MutexLock lock(&mutex);
+                           acked[r->offset] = value;
+                         });
+    }
+  });
+  {
+    absl::MutexLock lock(&mutex);
+    auto enough = [&] { return acked.size() >= 20000; };
+    ASSERT_TRUE(
+        mutex.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(60)));
+  }
+  broker_->Kill();
+  stop = true;
+  stream.join();
+  publisher->Close();
+
+  std::map<uint64_t, std::string> expected;
+  {
+    absl::MutexLock lock(&mutex);
+    expected = acked;
+  }
+  ASSERT_TRUE(broker_->Restart().ok());
+  client_ = ConnectOrDie(*broker_);
+  std::vector<Received> got = ReadAll(*client_, "t.crash", expected.size());
+  ASSERT_GE(got.size(), expected.size());
+  // Offsets are dense from 0 and every acked message sits at its offset.
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].offset, i);
+  for (const auto& [offset, value] : expected) {
+    ASSERT_EQ(got[offset].value, value) << "offset " << offset;
+  }
+}
+
+TEST(BrokerStartupTest, SecondBrokerOnTheSameDataDirRefusesClearly) {
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> first = BrokerProcess::Start();
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<CommandResult> second =
+      RunCommand({ChorusdPath(), "--listen", "127.0.0.1:0", "--data-dir",
+                  (*first)->data_dir()},
+                 "", absl::Seconds(20));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(second->exit_code, 0);
+  EXPECT_THAT(second->err, ::testing::HasSubstr("in use by another chorusd"));
+  // The first one still serves.
+  std::unique_ptr<Client> client = ConnectOrDie(**first);
+  ASSERT_NE(client, nullptr);
+  EXPECT_TRUE(client->Ping().ok());
+}
+
+TEST(BrokerStartupTest, SigtermExitsCleanly) {
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> broker =
+      BrokerProcess::Start();
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  std::unique_ptr<Client> client = ConnectOrDie(**broker);
+  PublishAll(*client, "t.bye", 10);
+  absl::StatusOr<int> code = (*broker)->Stop();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+  // The connected client learns the broker went away; it does not hang.
+  EXPECT_FALSE(client->PublishAndWait("t.bye", {.value = "late"}).ok());
+}
+
+}  // namespace
+}  // namespace chorus::testing

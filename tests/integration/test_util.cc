@@ -1,0 +1,78 @@
+#include "tests/integration/test_util.h"
+
+#include <future>
+
+namespace chorus::testing {
+
+Client::MessageHandler Collector::Handler() {
+  return [this](const ReceivedMessage& m) {
+    Received r{std::string(m.topic),
+               m.partition,
+               m.offset,
+               m.timestamp_ms,
+               std::string(m.publisher),
+               std::string(m.key),
+               std::string(m.value),
+               {}};
+    for (const auto& [name, value] : m.headers) {
+      r.headers.emplace_back(std::string(name), std::string(value));
+    }
+    absl::MutexLock lock(&mutex_);
+    messages_.push_back(std::move(r));
+  };
+}
+
+bool Collector::WaitFor(size_t count, absl::Duration timeout) {
+  absl::MutexLock lock(&mutex_);
+  auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return messages_.size() >= count;
+  };
+  return mutex_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+}
+
+std::vector<Received> Collector::Take() {
+  absl::MutexLock lock(&mutex_);
+  return std::move(messages_);
+}
+
+size_t Collector::size() {
+  absl::MutexLock lock(&mutex_);
+  return messages_.size();
+}
+
+std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
+                                     std::string name) {
+  ClientOptions options;
+  options.client_name = std::move(name);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(broker.address(), options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,
+                                      int count, const std::string& prefix) {
+  std::vector<std::future<absl::StatusOr<PublishResult>>> acks;
+  for (int i = 0; i < count; ++i) {
+    acks.push_back(
+        client.Publish(topic, Message{.value = prefix + std::to_string(i)}));
+  }
+  std::vector<PublishResult> results;
+  for (auto& ack : acks) {
+    absl::StatusOr<PublishResult> result = ack.get();
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (result.ok()) results.push_back(*result);
+  }
+  return results;
+}
+
+void BrokerTest::SetUp() {
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> broker =
+      BrokerProcess::Start(BrokerFlags());
+  ASSERT_TRUE(broker.ok()) << broker.status();
+  broker_ = *std::move(broker);
+  client_ = ConnectOrDie(*broker_);
+  ASSERT_NE(client_, nullptr);
+}
+
+}  // namespace chorus::testing
