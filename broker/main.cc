@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "broker/broker.h"
+#include "common/flag_names.h"
 #include "common/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7400",
@@ -72,32 +73,13 @@ std::string ParseOptions(chorus::broker::BrokerOptions* options) {
   return "";
 }
 
-// Accepts --flag-name spellings (the documented form) for absl's
-// --flag_name flags.
-std::vector<char*> NormalizeFlagNames(int argc, char** argv,
-                                      std::vector<std::string>* storage) {
-  storage->assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (std::string& arg : *storage) {
-    if (arg.rfind("--", 0) == 0) {
-      const size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "chorusd [--listen HOST:PORT] [--data-dir DIR] [--fsync MODE] ...");
-  std::vector<std::string> storage;
-  std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
-  std::vector<char*> rest = absl::ParseCommandLine(args.size(), args.data());
+  chorus::DashedFlags flags(argc, argv);
+  std::vector<char*> rest = absl::ParseCommandLine(flags.argc(), flags.argv());
   if (rest.size() > 1) {
     std::fprintf(stderr, "chorusd: unexpected argument '%s'\n", rest[1]);
     return 2;
