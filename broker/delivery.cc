@@ -3,26 +3,26 @@
 #include "absl/strings/str_cat.h"
 #include "proto/frame_codec.h"
 #include "proto/records.h"
+#include "proto/wire_format.h"
 #include "storage/stored_batch.h"
 
 namespace chorus::broker {
 namespace {
 
-// Field tags (number << 3 | wire type) used to frame a delivery by hand.
-constexpr uint64_t kFrameDeliverTag = (18 << 3) | 2;
-constexpr uint64_t kDeliverSubscriptionIdTag = (1 << 3) | 0;
-constexpr uint64_t kDeliverTopicTag = (2 << 3) | 2;
-constexpr uint64_t kDeliverPartitionTag = (3 << 3) | 0;
+// Field numbers of Frame.deliver and of Deliver's own fields, used to frame
+// a delivery by hand.
+constexpr uint32_t kFrameDeliverField = 18;
+constexpr uint32_t kDeliverSubscriptionIdField = 1;
+constexpr uint32_t kDeliverTopicField = 2;
+constexpr uint32_t kDeliverPartitionField = 3;
 
 }  // namespace
 
 void AppendDeliveryHead(absl::string_view topic, uint32_t partition,
                         std::string* body) {
-  proto::AppendVarint(kDeliverTopicTag, body);
-  proto::AppendVarint(topic.size(), body);
-  body->append(topic.data(), topic.size());
-  proto::AppendVarint(kDeliverPartitionTag, body);
-  proto::AppendVarint(partition, body);
+  proto::AppendBytesField(kDeliverTopicField,
+                          std::string_view(topic.data(), topic.size()), body);
+  proto::AppendVarintField(kDeliverPartitionField, partition, body);
 }
 
 absl::StatusOr<std::shared_ptr<const DeliveryBatch>> DeliveryBatch::FromStored(
@@ -74,17 +74,19 @@ absl::StatusOr<std::shared_ptr<const DeliveryBatch>> DeliveryBatch::FromStored(
 
 std::string DeliveryPrefix(uint64_t subscription_id,
                            const DeliveryBatch& batch) {
-  const size_t deliver_size = proto::VarintSize(kDeliverSubscriptionIdTag) +
-                              proto::VarintSize(subscription_id) +
-                              batch.body.size();
-  const size_t frame_size = proto::VarintSize(kFrameDeliverTag) +
-                            proto::VarintSize(deliver_size) + deliver_size;
+  const size_t deliver_size =
+      proto::VarintFieldSize(kDeliverSubscriptionIdField, subscription_id) +
+      batch.body.size();
+  const size_t frame_size =
+      proto::BytesFieldSize(kFrameDeliverField, deliver_size);
   std::string prefix(proto::kFrameHeaderBytes, '\0');
   proto::PutFrameLength(static_cast<uint32_t>(frame_size), prefix.data());
-  proto::AppendVarint(kFrameDeliverTag, &prefix);
+  // The Deliver field's tag and length; its payload follows in two parts.
+  proto::AppendVarint(
+      proto::FieldTag(kFrameDeliverField, proto::kLengthDelimited), &prefix);
   proto::AppendVarint(deliver_size, &prefix);
-  proto::AppendVarint(kDeliverSubscriptionIdTag, &prefix);
-  proto::AppendVarint(subscription_id, &prefix);
+  proto::AppendVarintField(kDeliverSubscriptionIdField, subscription_id,
+                           &prefix);
   return prefix;
 }
 

@@ -33,7 +33,11 @@ function(chorus_test)
   cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS;LABELS" ${ARGN})
   chorus_executable(NAME ${ARG_NAME} SOURCES ${ARG_SOURCES}
                     DEPS ${ARG_DEPS} GTest::gtest_main GTest::gmock)
+  set(properties TIMEOUT 180)
+  if(ARG_LABELS)
+    list(APPEND properties LABELS ${ARG_LABELS})
+  endif()
   include(GoogleTest)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30
-                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 180)
+                       PROPERTIES ${properties})
 endfunction()

@@ -67,13 +67,6 @@ class HeaderReader {
   std::string_view rest_;
 };
 
-// Low-level protobuf wire helpers shared by the codecs above and the
-// broker's delivery encoder.
-void AppendVarint(uint64_t value, std::string* out);
-size_t VarintSize(uint64_t value);
-// Consumes a varint from the front of `*in`; false if truncated or too long.
-bool ReadVarint(std::string_view* in, uint64_t* value);
-
 }  // namespace chorus::proto
 
 #endif  // CHORUS_PROTO_RECORDS_H_

@@ -97,19 +97,5 @@ TEST(RecordsTest, ReaderRejectsIllegalHeaderNames) {
   }
 }
 
-TEST(RecordsTest, VarintRoundTrip) {
-  for (uint64_t value : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128},
-                         uint64_t{1} << 35, ~uint64_t{0}}) {
-    std::string bytes;
-    AppendVarint(value, &bytes);
-    EXPECT_EQ(bytes.size(), VarintSize(value));
-    std::string_view in = bytes;
-    uint64_t decoded = 0;
-    ASSERT_TRUE(ReadVarint(&in, &decoded));
-    EXPECT_EQ(decoded, value);
-    EXPECT_TRUE(in.empty());
-  }
-}
-
 }  // namespace
 }  // namespace chorus::proto
