@@ -156,28 +156,41 @@ class Client {
   // thread, with where it was stored, or an error: the broker's (say
   // kInvalidArgument for an illegal topic) or kUnavailable when the
   // connection broke or was closed first. Blocks while max_in_flight_bytes
-  // are unacknowledged.
+  // are unacknowledged (except on the I/O thread, which never blocks), at
+  // most request_timeout: then `done` gets kDeadlineExceeded.
+  // A publish refused at once (kUnavailable: client closed or connection
+  // lost before the call; kResourceExhausted: message over the broker's
+  // max_message_bytes; kInvalidArgument: message larger than a frame) runs
+  // `done` inside this call, on the caller's thread.
   virtual void Publish(std::string_view topic, Message message,
                        PublishCallback done) = 0;
   std::future<absl::StatusOr<PublishResult>> Publish(std::string_view topic,
                                                      Message message);
-  // Publishes and waits for the acknowledgement (at most request_timeout).
+  // Publishes and waits for the acknowledgement (at most request_timeout:
+  // kDeadlineExceeded). kFailedPrecondition on the I/O thread, which cannot
+  // wait for its own work.
   absl::StatusOr<PublishResult> PublishAndWait(std::string_view topic,
                                                Message message);
   // Sends queued batches now and waits until every publish made before the
-  // call has completed. Returns the first error among them, if any.
+  // call has completed. Returns the first error among them, if any;
+  // kDeadlineExceeded if they are not all done within request_timeout.
   virtual absl::Status Flush() = 0;
 
   // Starts a subscription and waits for the broker to accept it. `handler`
   // runs on the client's I/O thread, in partition order, once per message;
-  // keep it short or hand the work off.
-  // Errors: kInvalidArgument (bad filter), kUnavailable.
+  // keep it short or hand the work off. It may run before Subscribe returns.
+  // Errors: kInvalidArgument (bad filter, zero credit), kUnavailable,
+  // kDeadlineExceeded (no answer within request_timeout).
+  // Subscribe, Flush, the topic calls and Ping wait for the broker; called
+  // on the I/O thread (from a handler or callback) they return
+  // kFailedPrecondition instead of deadlocking.
   virtual absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       std::string_view filter, SubscribeOptions options,
       MessageHandler handler) = 0;
 
   // Topic administration; each waits for the broker's answer.
-  // Errors: kInvalidArgument, kAlreadyExists, kNotFound, kUnavailable.
+  // Errors: kInvalidArgument, kAlreadyExists, kNotFound, kUnavailable,
+  // kDeadlineExceeded (no answer within request_timeout).
   virtual absl::StatusOr<TopicInfo> CreateTopic(std::string_view name,
                                                 const TopicConfig& config) = 0;
   virtual absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) = 0;
@@ -191,6 +204,15 @@ class Client {
   // ("client closed"), ends subscriptions and joins the I/O thread.
   // Idempotent.
   virtual void Close() = 0;
+
+ protected:
+  // Hooks of the non-virtual conveniences above; the defaults suit a client
+  // (a test fake, say) whose callbacks never run on the waiting thread.
+  // How long PublishAndWait waits. Default: 30 s.
+  virtual absl::Duration WaitLimit() const { return absl::Seconds(30); }
+  // True on the thread that runs callbacks and handlers, where waiting for
+  // an acknowledgement would deadlock.
+  virtual bool OnCallbackThread() const { return false; }
 };
 
 }  // namespace chorus

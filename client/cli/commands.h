@@ -1,0 +1,37 @@
+// The chorus tool's commands, each run against a connected client.
+//
+//   std::unique_ptr<Client> client = ...;
+//   return RunSub(*client, std::get<SubCommand>(line.command));
+//
+// Each prints its results to stdout, its progress and errors to stderr
+// ("chorus: error: <what went wrong>", one line), and returns the process
+// exit code: 0 on success, 1 on failure.
+#ifndef CHORUS_CLIENT_CLI_COMMANDS_H_
+#define CHORUS_CLIENT_CLI_COMMANDS_H_
+
+#include <string_view>
+
+#include "client/cli/command_line.h"
+#include "client/client.h"
+
+namespace chorus::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "chorus: error: <message>" to stderr.
+void PrintError(std::string_view message);
+
+int RunPub(Client& client, const PubCommand& command);
+// Needs SIGINT and SIGTERM blocked before the client was created (see
+// signals.h) so that they end it cleanly.
+int RunSub(Client& client, const SubCommand& command);
+int RunTopicsCreate(Client& client, const TopicsCreateCommand& command);
+int RunTopicsList(Client& client, const TopicsListCommand& command);
+int RunTopicsDescribe(Client& client, const TopicsDescribeCommand& command);
+int RunTopicsDelete(Client& client, const TopicsDeleteCommand& command);
+
+}  // namespace chorus::cli
+
+#endif  // CHORUS_CLIENT_CLI_COMMANDS_H_

@@ -1,0 +1,127 @@
+// chorus sub: prints the messages of a subscription, one per line.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "client/cli/commands.h"
+#include "client/cli/json.h"
+#include "client/cli/signals.h"
+#include "client/string_views.h"
+
+namespace chorus::cli {
+namespace {
+
+// Shared by the handler (I/O thread), the signal thread (which may outlive
+// RunSub) and the waiting main thread.
+struct SubProgress {
+  absl::Mutex mu;
+  uint64_t received ABSL_GUARDED_BY(mu) = 0;
+  absl::Time last_activity ABSL_GUARDED_BY(mu) = absl::Now();
+  // --count reached, or stdout closed.
+  bool finished ABSL_GUARDED_BY(mu) = false;
+  bool signalled ABSL_GUARDED_BY(mu) = false;
+  absl::Status error ABSL_GUARDED_BY(mu);
+
+  bool Done() const ABSL_SHARED_LOCKS_REQUIRED(mu) {
+    return finished || signalled || !error.ok();
+  }
+};
+
+// Writes and flushes one line, so that a reader of a pipe sees it at once.
+// Returns 0 or the errno of the failure.
+int WriteLine(const std::string& line) {
+  if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() ||
+      std::fflush(stdout) != 0) {
+    return errno != 0 ? errno : EIO;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int RunSub(Client& client, const SubCommand& command) {
+  auto progress = std::make_shared<SubProgress>();
+  WatchTerminationSignals([progress] {
+    absl::MutexLock lock(&progress->mu);
+    progress->signalled = true;
+  });
+
+  SubscribeOptions options;
+  options.start = command.start;
+  options.on_error = [progress](absl::Status status) {
+    absl::MutexLock lock(&progress->mu);
+    if (progress->error.ok()) progress->error = std::move(status);
+  };
+  const SubCommand::Format format = command.format;
+  const std::optional<uint64_t> count = command.count;
+  auto handler = [progress, format, count](const ReceivedMessage& message) {
+    {
+      absl::MutexLock lock(&progress->mu);
+      if (progress->finished) return;  // past --count
+    }
+    std::string line = format == SubCommand::Format::kJson
+                           ? MessageToJson(message)
+                           : std::string(message.value);
+    line.push_back('\n');
+    const int write_errno = WriteLine(line);
+    absl::MutexLock lock(&progress->mu);
+    ++progress->received;
+    progress->last_activity = absl::Now();
+    if (count.has_value() && progress->received >= *count) {
+      progress->finished = true;
+    }
+    if (write_errno != 0) {
+      // A closed pipe (`chorus sub ... | head -3`) is a normal end.
+      progress->finished = true;
+      if (write_errno != EPIPE && progress->error.ok()) {
+        progress->error = absl::InternalError(absl::StrCat(
+            "write to standard output: ", std::strerror(write_errno)));
+      }
+    }
+  };
+
+  absl::StatusOr<std::unique_ptr<Subscription>> subscription =
+      client.Subscribe(command.filter, std::move(options), std::move(handler));
+  if (!subscription.ok()) {
+    PrintError(absl::StrCat("subscribe to ", command.filter, ": ",
+                            subscription.status().message()));
+    return kExitFailure;
+  }
+  std::fprintf(stderr, "chorus: subscribed to %s\n", command.filter.c_str());
+
+  {
+    absl::MutexLock lock(&progress->mu);
+    // The timeout counts from the subscription's start or its last message.
+    progress->last_activity = std::max(progress->last_activity, absl::Now());
+    const absl::Condition done(progress.get(), &SubProgress::Done);
+    if (command.timeout.has_value()) {
+      while (!progress->Done()) {
+        const absl::Time deadline = progress->last_activity + *command.timeout;
+        if (absl::Now() >= deadline) break;
+        progress->mu.AwaitWithDeadline(done, deadline);
+      }
+    } else {
+      progress->mu.Await(done);
+    }
+  }
+  // The process ends next; a failed unsubscribe changes nothing for it, and
+  // Close ends the subscription regardless.
+  (void)(*subscription)->Unsubscribe();
+  client.Close();
+
+  absl::MutexLock lock(&progress->mu);
+  if (!progress->error.ok()) {
+    PrintError(AsStd(progress->error.message()));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace chorus::cli

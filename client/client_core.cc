@@ -1,0 +1,311 @@
+#include "client/client_core.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "client/string_views.h"
+#include "client/topic_wire.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+
+namespace chorus::client_internal {
+namespace {
+
+// The Subscription handed to the user. Holds its state and a weak reference
+// to the core, so that it may outlive the Client.
+class SubscriptionHandle final : public Subscription {
+ public:
+  SubscriptionHandle(std::shared_ptr<SubscriptionState> state,
+                     std::weak_ptr<ClientCore> core)
+      : state_(std::move(state)), core_(std::move(core)) {}
+
+  ~SubscriptionHandle() override {
+    absl::Status status = Unsubscribe();
+    if (!status.ok()) {
+      Log(LogLevel::kDebug, "client",
+          absl::StrCat("unsubscribe from ", state_->filter,
+                       " on destruction: ", status.ToString()));
+    }
+  }
+
+  absl::Status Unsubscribe() override {
+    std::shared_ptr<ClientCore> core = core_.lock();
+    if (core == nullptr) {  // the client closed, which ended it
+      state_->active.store(false);
+      return absl::OkStatus();
+    }
+    return core->Unsubscribe(*state_);
+  }
+
+ private:
+  const std::shared_ptr<SubscriptionState> state_;
+  const std::weak_ptr<ClientCore> core_;
+};
+
+// The Client handed to the user: closes the core when destroyed.
+class ConnectedClient final : public Client {
+ public:
+  explicit ConnectedClient(std::shared_ptr<ClientCore> core)
+      : core_(std::move(core)) {}
+  ~ConnectedClient() override { core_->Close(); }
+
+  using Client::Publish;
+  void Publish(std::string_view topic, Message message,
+               PublishCallback done) override {
+    core_->Publish(topic, message, std::move(done));
+  }
+  absl::Status Flush() override { return core_->Flush(); }
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      std::string_view filter, SubscribeOptions options,
+      MessageHandler handler) override {
+    return core_->Subscribe(filter, std::move(options), std::move(handler));
+  }
+  absl::StatusOr<TopicInfo> CreateTopic(std::string_view name,
+                                        const TopicConfig& config) override {
+    return core_->CreateTopic(name, config);
+  }
+  absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) override {
+    return core_->DescribeTopic(name);
+  }
+  absl::StatusOr<std::vector<TopicInfo>> ListTopics() override {
+    return core_->ListTopics();
+  }
+  absl::Status DeleteTopic(std::string_view name) override {
+    return core_->DeleteTopic(name);
+  }
+  absl::Status Ping() override { return core_->Ping(); }
+  void Close() override { core_->Close(); }
+
+ protected:
+  absl::Duration WaitLimit() const override { return core_->request_timeout(); }
+  bool OnCallbackThread() const override { return core_->OnIoThread(); }
+
+ private:
+  const std::shared_ptr<ClientCore> core_;
+};
+
+absl::Status CheckOptions(const ClientOptions& options) {
+  if (options.batch_max_bytes == 0 || options.max_in_flight_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "batch_max_bytes and max_in_flight_bytes must be positive");
+  }
+  if (options.connect_timeout <= absl::ZeroDuration() ||
+      options.request_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "connect_timeout and request_timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> ConnectClient(std::string_view server,
+                                                      ClientOptions options) {
+  CHORUS_RETURN_IF_ERROR(CheckOptions(options));
+  auto core = std::make_shared<ClientCore>(server, options);
+  CHORUS_RETURN_IF_ERROR(core->Connect());
+  return std::unique_ptr<Client>(
+      std::make_unique<ConnectedClient>(std::move(core)));
+}
+
+ClientCore::ClientCore(std::string_view server, const ClientOptions& options)
+    : options_(options),
+      connection_(server, options),
+      publisher_(&connection_, options),
+      registry_(&connection_) {}
+
+ClientCore::~ClientCore() { Close(); }
+
+absl::Status ClientCore::Connect() { return connection_.Connect(this); }
+
+void ClientCore::Publish(std::string_view topic, const Message& message,
+                         Client::PublishCallback done) {
+  publisher_.Publish(topic, message, std::move(done));
+}
+
+absl::Status ClientCore::Flush() {
+  return publisher_.Flush(absl::Now() + options_.request_timeout);
+}
+
+absl::StatusOr<std::unique_ptr<Subscription>> ClientCore::Subscribe(
+    std::string_view filter, SubscribeOptions options,
+    Client::MessageHandler handler) {
+  if (options.credit_messages == 0 || options.credit_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "subscribe: credit_messages and credit_bytes must be positive");
+  }
+  wire::Frame frame;
+  wire::Subscribe* subscribe = frame.mutable_subscribe();
+  subscribe->set_filter(std::string(filter));
+  StartPositionToWire(options.start, subscribe->mutable_start());
+  subscribe->set_credit_messages(options.credit_messages);
+  subscribe->set_credit_bytes(options.credit_bytes);
+  std::shared_ptr<SubscriptionState> state =
+      registry_.Add(filter, std::move(options), std::move(handler));
+  subscribe->set_subscription_id(state->id);
+  absl::StatusOr<wire::Frame> accepted =
+      Call(&frame, wire::Frame::kSubscribeAck,
+           absl::StrCat("subscribe to ", AsAbsl(filter)),
+           [state] { state->established = true; });
+  if (!accepted.ok()) {
+    registry_.End(*state);
+    if (absl::IsDeadlineExceeded(accepted.status())) {
+      // The broker may still accept it later; tell it to stop.
+      wire::Frame unsubscribe;
+      unsubscribe.mutable_unsubscribe()->set_subscription_id(state->id);
+      (void)connection_.Request(&unsubscribe,
+                                [](absl::StatusOr<wire::Frame>) {});
+    }
+    return accepted.status();
+  }
+  return std::unique_ptr<Subscription>(
+      std::make_unique<SubscriptionHandle>(state, weak_from_this()));
+}
+
+absl::Status ClientCore::Unsubscribe(SubscriptionState& state) {
+  if (!registry_.End(state)) return absl::OkStatus();
+  wire::Frame frame;
+  frame.mutable_unsubscribe()->set_subscription_id(state.id);
+  if (connection_.OnIoThread()) {
+    // Deliveries already stopped; the Ok answer cannot be waited for here.
+    (void)connection_.Request(&frame, [](absl::StatusOr<wire::Frame>) {});
+    return absl::OkStatus();
+  }
+  absl::StatusOr<wire::Frame> done =
+      Call(&frame, wire::Frame::kOk,
+           absl::StrCat("unsubscribe from ", state.filter));
+  // Without a connection there is nothing left to stop.
+  if (absl::IsUnavailable(done.status())) return absl::OkStatus();
+  return done.status();
+}
+
+absl::StatusOr<TopicInfo> ClientCore::CreateTopic(std::string_view name,
+                                                  const TopicConfig& config) {
+  wire::Frame frame;
+  wire::CreateTopic* create = frame.mutable_create_topic();
+  create->set_name(std::string(name));
+  TopicConfigToWire(config, create->mutable_config());
+  CHORUS_ASSIGN_OR_RETURN(wire::Frame response,
+                          Call(&frame, wire::Frame::kTopicInfo,
+                               absl::StrCat("create topic ", AsAbsl(name))));
+  return TopicInfoFromWire(response.topic_info());
+}
+
+absl::StatusOr<TopicInfo> ClientCore::DescribeTopic(std::string_view name) {
+  wire::Frame frame;
+  frame.mutable_describe_topic()->set_name(std::string(name));
+  CHORUS_ASSIGN_OR_RETURN(wire::Frame response,
+                          Call(&frame, wire::Frame::kTopicInfo,
+                               absl::StrCat("describe topic ", AsAbsl(name))));
+  return TopicInfoFromWire(response.topic_info());
+}
+
+absl::StatusOr<std::vector<TopicInfo>> ClientCore::ListTopics() {
+  wire::Frame frame;
+  frame.mutable_list_topics();
+  CHORUS_ASSIGN_OR_RETURN(wire::Frame response,
+                          Call(&frame, wire::Frame::kTopicList, "list topics"));
+  std::vector<TopicInfo> topics;
+  topics.reserve(response.topic_list().topics_size());
+  for (const wire::TopicInfo& info : response.topic_list().topics()) {
+    topics.push_back(TopicInfoFromWire(info));
+  }
+  return topics;
+}
+
+absl::Status ClientCore::DeleteTopic(std::string_view name) {
+  wire::Frame frame;
+  frame.mutable_delete_topic()->set_name(std::string(name));
+  return Call(&frame, wire::Frame::kOk,
+              absl::StrCat("delete topic ", AsAbsl(name)))
+      .status();
+}
+
+absl::Status ClientCore::Ping() {
+  wire::Frame frame;
+  frame.mutable_ping();
+  return Call(&frame, wire::Frame::kPong, "ping").status();
+}
+
+absl::StatusOr<wire::Frame> ClientCore::Call(
+    wire::Frame* request, wire::Frame::BodyCase expected, std::string_view what,
+    absl::AnyInvocable<void() &&> on_accepted) {
+  if (connection_.OnIoThread()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(AsAbsl(what),
+                     ": cannot wait for the broker on the client's I/O thread "
+                     "(called from a handler or callback)"));
+  }
+  struct Pending {
+    absl::Notification done;
+    absl::StatusOr<wire::Frame> response;
+  };
+  auto pending = std::make_shared<Pending>();
+  CHORUS_ASSIGN_OR_RETURN(
+      const uint64_t correlation_id,
+      connection_.Request(
+          request, [pending, expected, on_accepted = std::move(on_accepted)](
+                       absl::StatusOr<wire::Frame> response) mutable {
+            if (response.ok() && response->body_case() == expected &&
+                on_accepted) {
+              std::move(on_accepted)();
+            }
+            pending->response = std::move(response);
+            pending->done.Notify();
+          }));
+  if (!pending->done.WaitForNotificationWithTimeout(options_.request_timeout)) {
+    connection_.Abandon(correlation_id);
+    // The handler may have been running when the wait ended.
+    if (!pending->done.WaitForNotificationWithTimeout(absl::ZeroDuration())) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          AsAbsl(what), ": no answer from ", connection_.server(), " within ",
+          absl::FormatDuration(options_.request_timeout)));
+    }
+  }
+  if (!pending->response.ok()) return pending->response.status();
+  if (pending->response->body_case() != expected) {
+    return absl::InternalError(
+        absl::StrCat(AsAbsl(what), ": unexpected answer (frame body ",
+                     static_cast<int>(pending->response->body_case()), ")"));
+  }
+  return std::move(pending->response);
+}
+
+void ClientCore::Close() {
+  const absl::Status closed = absl::UnavailableError("client closed");
+  if (connection_.OnIoThread()) {
+    // From a handler or callback: nothing here may wait for the I/O thread.
+    // Queued publishes fail rather than being flushed; the destructor joins.
+    publisher_.Abort(closed);
+    registry_.EndAll();
+    connection_.Shutdown(closed);
+    return;
+  }
+  absl::MutexLock lock(&close_mu_);
+  if (closed_) return;
+  publisher_.StopAccepting(closed);
+  absl::Status flushed =
+      publisher_.Flush(absl::Now() + options_.request_timeout);
+  if (!flushed.ok() && !absl::IsUnavailable(flushed)) {
+    // Each publish already reported its own error to its callback.
+    Log(LogLevel::kDebug, "client",
+        absl::StrCat("flush on close: ", flushed.ToString()));
+  }
+  registry_.EndAll();
+  connection_.Shutdown(closed);
+  connection_.Join();
+  closed_ = true;
+}
+
+void ClientCore::OnDeliver(wire::Deliver& deliver) {
+  registry_.OnDeliver(deliver);
+}
+
+void ClientCore::OnConnectionLost(const absl::Status& status) {
+  publisher_.Abort(status);
+  registry_.OnConnectionLost(status);
+}
+
+}  // namespace chorus::client_internal

@@ -1,0 +1,429 @@
+#include "client/connection.h"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <cstdlib>
+#include <exception>
+#include <future>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "client/string_views.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/system_status.h"
+#include "proto/wire_status.h"
+
+namespace chorus::client_internal {
+namespace {
+
+constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunkBytes = 64 * 1024;
+// Deliveries carry whole stored batches plus a small header, so they may be
+// somewhat larger than what the broker accepts from a publisher.
+constexpr size_t kMaxIncomingFrameBytes = 64 * 1024 * 1024;
+// An idle write buffer bigger than this is released instead of kept.
+constexpr size_t kMaxRetainedWriteBufferBytes = 1024 * 1024;
+
+std::string DescribeException(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+absl::Status SplitHostPort(std::string_view server, std::string* host,
+                           std::string* port) {
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad server address \"", AsAbsl(server),
+                     "\": ", AsAbsl(why), " (expected HOST:PORT)"));
+  };
+  std::string_view host_part;
+  std::string_view port_part;
+  if (!server.empty() && server.front() == '[') {
+    const size_t close = server.find(']');
+    if (close == std::string_view::npos) return bad("unclosed '['");
+    host_part = server.substr(1, close - 1);
+    std::string_view rest = server.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return bad("no port");
+    port_part = rest.substr(1);
+  } else {
+    const size_t colon = server.rfind(':');
+    if (colon == std::string_view::npos) return bad("no port");
+    host_part = server.substr(0, colon);
+    port_part = server.substr(colon + 1);
+    if (host_part.find(':') != std::string_view::npos) {
+      return bad("an IPv6 address needs brackets");
+    }
+  }
+  if (host_part.empty()) return bad("no host");
+  uint32_t port_number = 0;
+  if (port_part.empty() ||
+      !std::all_of(port_part.begin(), port_part.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(AsAbsl(port_part), &port_number) || port_number == 0 ||
+      port_number > 65535) {
+    return bad("the port must be a number in 1..65535");
+  }
+  *host = std::string(host_part);
+  *port = std::string(port_part);
+  return absl::OkStatus();
+}
+
+Connection::Connection(std::string_view server, const ClientOptions& options)
+    : server_(server),
+      options_(options),
+      work_(asio::make_work_guard(io_)),
+      resolver_(io_),
+      socket_(io_),
+      handshake_timer_(io_),
+      decoder_(kMaxIncomingFrameBytes) {}
+
+Connection::~Connection() {
+  if (OnIoThread()) {
+    Log(LogLevel::kError, "client",
+        "a Client was destroyed on its own I/O thread (from a handler or "
+        "callback); this is a bug in the caller");
+    std::abort();
+  }
+  Shutdown(absl::UnavailableError("client closed"));
+  Join();
+}
+
+bool Connection::OnIoThread() const {
+  return io_.get_executor().running_in_this_thread();
+}
+
+void Connection::RunIoThread() {
+  while (true) {
+    try {
+      io_.run();
+      return;
+    } catch (...) {
+      // A user callback threw; the connection's own code does not. Keep
+      // serving the other callbacks rather than terminating the process.
+      Log(LogLevel::kError, "client",
+          absl::StrCat("exception escaped a callback on the I/O thread: ",
+                       DescribeException(std::current_exception())));
+    }
+  }
+}
+
+absl::Status Connection::Connect(ConnectionObserver* observer) {
+  observer_ = observer;
+  CHORUS_RETURN_IF_ERROR(SplitHostPort(server_, &host_, &port_));
+  thread_ = std::thread([this] { RunIoThread(); });
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> result = done->get_future();
+  asio::co_spawn(
+      io_, Handshake(),
+      [this, done](std::exception_ptr e, absl::Status status) {
+        if (e) {
+          status = absl::InternalError(
+              absl::StrCat("connect ", server_, ": ", DescribeException(e)));
+        }
+        if (status.ok()) {
+          asio::co_spawn(io_, ReadLoop(), [this](std::exception_ptr e) {
+            if (!e) return;
+            Log(LogLevel::kError, "client",
+                absl::StrCat("read loop of ", server_,
+                             " ended by an exception: ", DescribeException(e)));
+            Fail(absl::InternalError(absl::StrCat(
+                "connection to ", server_, " lost: ", DescribeException(e))));
+          });
+        }
+        done->set_value(status);
+      });
+  // The handshake timer bounds this wait.
+  absl::Status status = result.get();
+  if (!status.ok()) Shutdown(status);
+  return status;
+}
+
+asio::awaitable<absl::Status> Connection::Handshake() {
+  const std::string context = absl::StrCat("connect ", server_);
+  handshake_timer_.expires_after(
+      absl::ToChronoNanoseconds(options_.connect_timeout));
+  handshake_timer_.async_wait([this](std::error_code ec) {
+    if (ec || handshake_finished_) return;
+    handshake_timed_out_ = true;
+    resolver_.cancel();
+    std::error_code ignored;
+    socket_.close(ignored);
+  });
+  auto timed_out = [&] {
+    return absl::DeadlineExceededError(
+        absl::StrCat(context, ": timed out after ",
+                     absl::FormatDuration(options_.connect_timeout)));
+  };
+
+  auto [resolve_ec, endpoints] =
+      co_await resolver_.async_resolve(host_, port_, kAsTuple);
+  if (handshake_timed_out_) co_return timed_out();
+  if (resolve_ec) {
+    co_return StatusFromErrorCode(resolve_ec, absl::StrCat("resolve ", host_));
+  }
+  auto [connect_ec, endpoint] =
+      co_await asio::async_connect(socket_, endpoints, kAsTuple);
+  if (handshake_timed_out_) co_return timed_out();
+  if (connect_ec) co_return StatusFromErrorCode(connect_ec, context);
+  std::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+
+  wire::Frame hello;
+  {
+    absl::MutexLock lock(&mu_);
+    hello.set_correlation_id(next_correlation_id_++);
+  }
+  hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
+  hello.mutable_hello()->set_client_name(options_.client_name);
+  hello.mutable_hello()->set_auth_token(options_.auth_token);
+  const std::string hello_bytes = proto::EncodeFrame(hello);
+  auto [write_ec, written] =
+      co_await asio::async_write(socket_, asio::buffer(hello_bytes), kAsTuple);
+  if (handshake_timed_out_) co_return timed_out();
+  if (write_ec) co_return StatusFromErrorCode(write_ec, context);
+
+  wire::Frame reply;
+  while (true) {
+    absl::StatusOr<bool> got = decoder_.Next(&reply);
+    if (!got.ok()) {
+      co_return absl::UnavailableError(absl::StrCat(
+          context, ": bad handshake reply: ", got.status().message()));
+    }
+    if (*got) break;
+    std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
+    auto [read_ec, n] = co_await socket_.async_read_some(
+        asio::buffer(space.data(), space.size()), kAsTuple);
+    if (handshake_timed_out_) co_return timed_out();
+    if (read_ec) {
+      co_return absl::UnavailableError(
+          absl::StrCat(context, ": connection closed during the handshake (",
+                       read_ec.message(), ")"));
+    }
+    decoder_.Commit(n);
+  }
+  // From here on the timer must not close the socket, even if it already
+  // expired and its handler is queued.
+  handshake_finished_ = true;
+  handshake_timer_.cancel();
+  co_return HandshakeResult(reply);
+}
+
+absl::Status Connection::HandshakeResult(const wire::Frame& frame) const {
+  if (frame.has_error()) {
+    const absl::Status refusal = proto::StatusFromWire(frame.error());
+    return absl::Status(
+        refusal.ok() ? absl::StatusCode::kUnknown : refusal.code(),
+        absl::StrCat("broker ", server_,
+                     " refused the connection: ", refusal.message()));
+  }
+  if (!frame.has_welcome()) {
+    return absl::UnavailableError(
+        absl::StrCat("connect ", server_, ": expected Welcome, got frame body ",
+                     static_cast<int>(frame.body_case())));
+  }
+  const wire::Welcome& welcome = frame.welcome();
+  if (welcome.protocol_version() != proto::kProtocolVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "broker ", server_, " speaks protocol version ",
+        welcome.protocol_version(), ", this client ", proto::kProtocolVersion));
+  }
+  // Only the I/O thread writes these, before Connect returns.
+  auto* self = const_cast<Connection*>(this);
+  self->max_frame_bytes_ = welcome.max_frame_bytes() > 0
+                               ? welcome.max_frame_bytes()
+                               : proto::kDefaultMaxFrameBytes;
+  self->max_message_bytes_ = welcome.max_message_bytes();
+  Log(LogLevel::kDebug, "client",
+      absl::StrCat("connected to ", server_, " (node ", welcome.node_id(),
+                   ", version ", welcome.server_version(), ")"));
+  return absl::OkStatus();
+}
+
+asio::awaitable<void> Connection::ReadLoop() {
+  wire::Frame frame;
+  while (true) {
+    std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(space.data(), space.size()), kAsTuple);
+    if (ec) {
+      Fail(LostStatus(ec));  // a no-op after Shutdown
+      co_return;
+    }
+    decoder_.Commit(n);
+    while (true) {
+      absl::StatusOr<bool> got = decoder_.Next(&frame);
+      if (!got.ok()) {
+        Fail(absl::UnavailableError(absl::StrCat(
+            "connection to ", server_, " lost: ", got.status().message())));
+        co_return;
+      }
+      if (!*got) break;
+      Dispatch(frame);
+      if (!socket_.is_open()) co_return;  // failed or shut down meanwhile
+    }
+  }
+}
+
+void Connection::Dispatch(wire::Frame& frame) {
+  if (frame.has_deliver()) {
+    observer_->OnDeliver(*frame.mutable_deliver());
+    return;
+  }
+  const uint64_t id = frame.correlation_id();
+  if (id == 0) {
+    if (frame.has_error()) {
+      const absl::Status error = proto::StatusFromWire(frame.error());
+      Fail(absl::Status(
+          error.ok() ? absl::StatusCode::kUnavailable : error.code(),
+          absl::StrCat("connection to ", server_,
+                       " closed by the broker: ", error.message())));
+    } else {
+      Log(LogLevel::kWarning, "client",
+          absl::StrCat("ignoring an unexpected push from ", server_,
+                       " (frame body ", static_cast<int>(frame.body_case()),
+                       ")"));
+    }
+    return;
+  }
+  ResponseHandler handler;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // abandoned after a timeout
+    handler = std::move(it->second);
+    pending_.erase(it);
+  }
+  if (frame.has_error()) {
+    absl::Status error = proto::StatusFromWire(frame.error());
+    if (error.ok()) error = absl::UnknownError("error response without a code");
+    std::move(handler)(std::move(error));
+  } else {
+    std::move(handler)(std::move(frame));
+  }
+}
+
+absl::StatusOr<uint64_t> Connection::Request(wire::Frame* request,
+                                             ResponseHandler handler) {
+  absl::MutexLock lock(&mu_);
+  if (!status_.ok()) return status_;
+  const uint64_t id = next_correlation_id_++;
+  request->set_correlation_id(id);
+  const size_t size = request->ByteSizeLong();
+  if (size > max_frame_bytes_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request of ", size,
+                     " bytes is over the broker's frame "
+                     "limit of ",
+                     max_frame_bytes_, " bytes"));
+  }
+  pending_.emplace(id, std::move(handler));
+  proto::AppendFrame(*request, &outbound_);
+  ScheduleWriteLocked();
+  return id;
+}
+
+absl::Status Connection::Send(const wire::Frame& frame) {
+  absl::MutexLock lock(&mu_);
+  if (!status_.ok()) return status_;
+  proto::AppendFrame(frame, &outbound_);
+  ScheduleWriteLocked();
+  return absl::OkStatus();
+}
+
+void Connection::Abandon(uint64_t correlation_id) {
+  absl::MutexLock lock(&mu_);
+  pending_.erase(correlation_id);
+}
+
+void Connection::ScheduleWriteLocked() {
+  if (write_scheduled_ || outbound_.empty()) return;
+  write_scheduled_ = true;
+  asio::post(io_, [this] { WriteNext(); });
+}
+
+void Connection::WriteNext() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!status_.ok() || outbound_.empty()) {
+      write_scheduled_ = false;
+      if (writing_.capacity() > kMaxRetainedWriteBufferBytes) {
+        std::string().swap(writing_);
+      }
+      return;
+    }
+    writing_.swap(outbound_);
+    outbound_.clear();
+  }
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [this](std::error_code ec, size_t) {
+                      if (ec) {
+                        Fail(LostStatus(ec));
+                        absl::MutexLock lock(&mu_);
+                        write_scheduled_ = false;
+                        return;
+                      }
+                      WriteNext();
+                    });
+}
+
+absl::Status Connection::LostStatus(const std::error_code& ec) const {
+  return absl::UnavailableError(
+      absl::StrCat("connection to ", server_, " lost: ", ec.message()));
+}
+
+void Connection::Fail(absl::Status status) {
+  absl::btree_map<uint64_t, ResponseHandler> pending;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!status_.ok()) return;  // already failed or shut down
+    status_ = status.code() == absl::StatusCode::kUnavailable
+                  ? status
+                  : absl::UnavailableError(status.message());
+    pending.swap(pending_);
+    outbound_.clear();
+  }
+  Log(LogLevel::kDebug, "client", status.ToString());
+  std::error_code ignored;
+  socket_.close(ignored);
+  for (auto& [id, handler] : pending) std::move(handler)(status);
+  observer_->OnConnectionLost(status);
+}
+
+void Connection::Shutdown(absl::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (status_.ok()) status_ = status;
+  }
+  asio::post(io_, [this, status = std::move(status)] {
+    absl::btree_map<uint64_t, ResponseHandler> pending;
+    {
+      absl::MutexLock lock(&mu_);
+      pending.swap(pending_);
+      outbound_.clear();
+    }
+    handshake_finished_ = true;
+    handshake_timer_.cancel();
+    resolver_.cancel();
+    std::error_code ignored;
+    socket_.close(ignored);
+    for (auto& [id, handler] : pending) std::move(handler)(status);
+    // Handlers still queued (cancelled reads and writes, a linger timer) are
+    // destroyed with the io_context, never called: nothing waits for them.
+    work_.reset();
+    io_.stop();
+  });
+}
+
+void Connection::Join() {
+  if (thread_.joinable() && !OnIoThread()) thread_.join();
+}
+
+}  // namespace chorus::client_internal

@@ -1,0 +1,645 @@
+// chorus::Client against a scripted FakeBroker: handshake, batching and
+// acks, subscriptions and credit, admin calls, timeouts, connection loss and
+// Close. The broker's side of the protocol is tested with the real broker in
+// tests/integration.
+#include "client/client.h"
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "client/subscriptions.h"
+#include "gtest/gtest.h"
+#include "proto/records.h"
+#include "proto/wire_status.h"
+#include "tests/client/fake_broker.h"
+
+namespace chorus {
+namespace {
+
+using testing::FakeBroker;
+
+// A message; designated initializers would trip -Wmissing-field-initializers.
+Message Msg(std::string value, std::string key = "") {
+  Message message;
+  message.key = std::move(key);
+  message.value = std::move(value);
+  return message;
+}
+
+// Counts the records of a Publish.
+size_t RecordCount(const wire::Publish& publish) {
+  proto::RecordReader reader(publish.records());
+  proto::RecordView record;
+  size_t n = 0;
+  while (reader.Next(&record)) ++n;
+  return n;
+}
+
+// Acknowledges every Publish into partition 0, offsets from `*next_offset`.
+void AckPublishes(FakeBroker& broker, uint64_t first_offset = 0) {
+  auto next = std::make_shared<uint64_t>(first_offset);
+  broker.OnFrame([&broker, next](const wire::Frame& frame) {
+    if (!frame.has_publish()) return;
+    const size_t n = RecordCount(frame.publish());
+    broker.Reply(frame, [&](wire::Frame* reply) {
+      wire::PartitionRange* range = reply->mutable_publish_ack()->add_ranges();
+      range->set_partition(0);
+      range->set_first_offset(*next);
+      range->set_count(static_cast<uint32_t>(n));
+    });
+    *next += n;
+  });
+}
+
+std::unique_ptr<Client> ConnectOrDie(const FakeBroker& broker,
+                                     ClientOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(broker.address(), options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
+// Collects callback results.
+struct Results {
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<PublishResult>> results ABSL_GUARDED_BY(mu);
+
+  Client::PublishCallback Callback() {
+    return [this](absl::StatusOr<PublishResult> r) {
+      absl::MutexLock lock(&mu);
+      results.push_back(std::move(r));
+    };
+  }
+  std::vector<absl::StatusOr<PublishResult>> WaitFor(size_t n) {
+    absl::MutexLock lock(&mu);
+    auto enough = [&] { return results.size() >= n; };
+    mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    return results;
+  }
+};
+
+TEST(ClientConnectTest, SendsHelloWithNameTokenAndVersion) {
+  FakeBroker broker;
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (frame.has_ping())
+      broker.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
+  });
+  ClientOptions options;
+  options.client_name = "tester";
+  options.auth_token = "secret";
+  auto client = ConnectOrDie(broker, options);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(broker.hello().protocol_version(), proto::kProtocolVersion);
+  EXPECT_EQ(broker.hello().client_name(), "tester");
+  EXPECT_EQ(broker.hello().auth_token(), "secret");
+  EXPECT_TRUE(client->Ping().ok());
+}
+
+TEST(ClientConnectTest, RefusedConnectionIsUnavailableAndNamesTheServer) {
+  std::string address;
+  {
+    FakeBroker gone;  // a port that was free a moment ago
+    address = gone.address();
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client.status().message(),
+            "connect " + address + ": Connection refused");
+}
+
+TEST(ClientConnectTest, MalformedAddressIsInvalidArgument) {
+  for (const char* bad : {"localhost", ":7400", "host:", "host:0", "host:x",
+                          "host:70000", "::1:7400", "[::1"}) {
+    EXPECT_EQ(Client::Connect(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(ClientConnectTest, BrokerRefusalKeepsItsCode) {
+  FakeBroker::Options options;
+  options.refuse_hello = absl::UnauthenticatedError("bad token");
+  FakeBroker broker(options);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(broker.address());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_NE(client.status().message().find("bad token"),
+            absl::string_view::npos);
+}
+
+TEST(ClientConnectTest, SilentBrokerTimesOut) {
+  FakeBroker::Options options;
+  options.answer_hello = false;
+  FakeBroker broker(options);
+  ClientOptions client_options;
+  client_options.connect_timeout = absl::Milliseconds(200);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(broker.address(), client_options);
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(ClientPublishTest, BatchesWithinLingerAndComputesOffsets) {
+  FakeBroker broker;
+  AckPublishes(broker, 100);
+  ClientOptions options;
+  options.linger = absl::Seconds(10);  // only Flush sends
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  for (int i = 0; i < 5; ++i) {
+    client->Publish("acme.x", Msg("v" + std::to_string(i), "k"),
+                    results.Callback());
+  }
+  ASSERT_TRUE(client->Flush().ok());
+  auto done = results.WaitFor(5);
+  ASSERT_EQ(done.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(done[i].ok()) << done[i].status();
+    EXPECT_EQ(done[i]->offset, 100u + i);
+  }
+  std::vector<wire::Frame> frames = broker.WaitForFrames(1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].publish().topic(), "acme.x");
+  proto::RecordReader reader(frames[0].publish().records());
+  proto::RecordView record;
+  ASSERT_TRUE(reader.Next(&record));
+  EXPECT_EQ(record.key, "k");
+  EXPECT_EQ(record.value, "v0");
+}
+
+TEST(ClientPublishTest, LingerSendsWithoutFlushAndTopicsBatchSeparately) {
+  FakeBroker broker;
+  AckPublishes(broker);
+  auto client = ConnectOrDie(broker);  // linger 1 ms
+  auto a = client->Publish("a", Msg("1"));
+  auto b = client->Publish("b", Msg("2"));
+  ASSERT_TRUE(a.get().ok());
+  ASSERT_TRUE(b.get().ok());
+  std::vector<wire::Frame> frames = broker.WaitForFrames(2);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_NE(frames[0].publish().topic(), frames[1].publish().topic());
+}
+
+TEST(ClientPublishTest, FullBatchIsSentAtOnce) {
+  FakeBroker broker;
+  AckPublishes(broker);
+  ClientOptions options;
+  options.linger = absl::Hours(1);
+  options.batch_max_bytes = 100;
+  auto client = ConnectOrDie(broker, options);
+  auto stored = client->Publish("t", Msg(std::string(200, 'x')));
+  ASSERT_EQ(stored.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_TRUE(stored.get().ok());
+}
+
+TEST(ClientPublishTest, PublishAndWaitReturnsWhereItWasStored) {
+  FakeBroker broker;
+  AckPublishes(broker, 7);
+  auto client = ConnectOrDie(broker);
+  absl::StatusOr<PublishResult> stored = client->PublishAndWait("t", Msg("x"));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->offset, 7u);
+}
+
+TEST(ClientPublishTest, BrokerErrorReachesEveryMessageOfTheBatch) {
+  FakeBroker broker;
+  broker.OnFrame([&](const wire::Frame& frame) {
+    broker.ReplyError(frame, absl::InvalidArgumentError("bad topic"));
+  });
+  ClientOptions options;
+  options.linger = absl::Seconds(10);
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  client->Publish("bad..topic", Msg("1"), results.Callback());
+  client->Publish("bad..topic", Msg("2"), results.Callback());
+  absl::Status flushed = client->Flush();
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kInvalidArgument);
+  for (const auto& r : results.WaitFor(2)) {
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.status().message(), "bad topic");
+  }
+}
+
+TEST(ClientPublishTest, MessageLargerThanAFrameFailsAtOnce) {
+  FakeBroker::Options broker_options;
+  broker_options.max_frame_bytes = 4096;
+  FakeBroker broker(broker_options);
+  AckPublishes(broker);
+  auto client = ConnectOrDie(broker);
+  Results results;
+  client->Publish("t", Msg(std::string(5000, 'x')), results.Callback());
+  auto done = results.WaitFor(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status().code(), absl::StatusCode::kInvalidArgument);
+  // Smaller messages that add up past a frame go in several batches.
+  for (int i = 0; i < 3; ++i) {
+    client->Publish("t", Msg(std::string(2000, 'y')), results.Callback());
+  }
+  EXPECT_TRUE(client->Flush().ok());
+  done = results.WaitFor(4);
+  ASSERT_EQ(done.size(), 4u);
+  for (size_t i = 1; i < done.size(); ++i) {
+    EXPECT_TRUE(done[i].ok()) << done[i].status();
+  }
+  size_t records = 0;
+  for (const wire::Frame& frame : broker.WaitForFrames(3)) {
+    EXPECT_LE(frame.ByteSizeLong(), 4096u);
+    records += RecordCount(frame.publish());
+  }
+  EXPECT_EQ(records, 3u);
+}
+
+TEST(ClientPublishTest, MessageOverTheBrokersLimitFailsAloneAtOnce) {
+  FakeBroker::Options broker_options;
+  broker_options.max_message_bytes = 100;
+  FakeBroker broker(broker_options);
+  AckPublishes(broker);
+  ClientOptions options;
+  options.linger = absl::Seconds(10);  // both would share one batch
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  client->Publish("t", Msg("small"), results.Callback());
+  client->Publish("t", Msg(std::string(101, 'x')), results.Callback());
+  EXPECT_TRUE(client->Flush().ok());
+  auto done = results.WaitFor(2);
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(done[1].ok()) << done[1].status();
+  EXPECT_EQ(RecordCount(broker.WaitForFrames(1).at(0).publish()), 1u);
+}
+
+TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
+  FakeBroker broker;
+  absl::Mutex mu;
+  std::vector<wire::Frame> held;  // the first publish, not yet acknowledged
+  broker.OnFrame([&](const wire::Frame& frame) {
+    absl::MutexLock lock(&mu);
+    if (held.empty()) {
+      held.push_back(frame);
+      return;
+    }
+    broker.Reply(frame, [&](wire::Frame* r) {
+      r->mutable_publish_ack()->add_ranges()->set_count(
+          static_cast<uint32_t>(RecordCount(frame.publish())));
+    });
+  });
+  ClientOptions options;
+  options.linger = absl::ZeroDuration();
+  options.max_in_flight_bytes = 100;
+  auto client = ConnectOrDie(broker, options);
+  client->Publish("t", Msg(std::string(150, 'a')), nullptr);
+  absl::Notification second_returned;
+  std::thread second([&] {
+    client->Publish("t", Msg("b"), nullptr);
+    second_returned.Notify();
+  });
+  {
+    absl::MutexLock lock(&mu);
+    auto arrived = [&] { return !held.empty(); };
+    EXPECT_TRUE(
+        mu.AwaitWithTimeout(absl::Condition(&arrived), absl::Seconds(10)));
+    EXPECT_FALSE(second_returned.HasBeenNotified());
+    broker.Reply(held.at(0), [](wire::Frame* r) {
+      r->mutable_publish_ack()->add_ranges()->set_count(1);
+    });
+  }
+  second.join();
+  EXPECT_TRUE(client->Flush().ok());
+}
+
+TEST(ClientPublishTest, BackPressureGivesUpAfterRequestTimeout) {
+  FakeBroker broker;  // never acknowledges
+  ClientOptions options;
+  options.linger = absl::ZeroDuration();
+  options.max_in_flight_bytes = 100;
+  options.request_timeout = absl::Milliseconds(200);
+  auto client = ConnectOrDie(broker, options);
+  client->Publish("t", Msg(std::string(150, 'a')), nullptr);
+  absl::StatusOr<PublishResult> blocked = client->Publish("t", Msg("b")).get();
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << blocked.status();
+}
+
+TEST(ClientConnectionLossTest, FailsPublishesInFlightAndLaterCallsFast) {
+  FakeBroker broker;  // never acknowledges
+  ClientOptions options;
+  options.linger = absl::ZeroDuration();
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  client->Publish("t", Msg("1"), results.Callback());
+  broker.WaitForFrames(1);
+  broker.Disconnect();
+  auto done = results.WaitFor(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(done[0].status().message().find("connection to " +
+                                            broker.address() + " lost"),
+            absl::string_view::npos)
+      << done[0].status();
+  EXPECT_EQ(client->PublishAndWait("t", Msg("2")).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client->Ping().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client->ListTopics().status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(ClientConnectionLossTest, ConnectionLevelErrorFailsWithItsCode) {
+  FakeBroker broker;
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (!frame.has_publish()) return;
+    wire::Frame error;
+    proto::StatusToWire(absl::ResourceExhaustedError("frame too large"),
+                        error.mutable_error());
+    broker.Send(error);
+    broker.Disconnect();
+  });
+  ClientOptions options;
+  options.linger = absl::ZeroDuration();
+  auto client = ConnectOrDie(broker, options);
+  absl::StatusOr<PublishResult> stored = client->PublishAndWait("t", Msg("1"));
+  EXPECT_EQ(stored.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(stored.status().message().find("frame too large"),
+            absl::string_view::npos);
+  EXPECT_EQ(client->Ping().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ClientAdminTest, TopicCallsRoundTrip) {
+  FakeBroker broker;
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (frame.has_create_topic()) {
+      broker.Reply(frame, [&](wire::Frame* r) {
+        wire::TopicInfo* info = r->mutable_topic_info();
+        info->set_name(frame.create_topic().name());
+        *info->mutable_config() = frame.create_topic().config();
+        wire::PartitionInfo* p = info->add_partitions();
+        p->set_partition(0);
+        p->set_next_offset(5);
+        p->set_bytes(99);
+      });
+    } else if (frame.has_describe_topic()) {
+      broker.ReplyError(frame, absl::NotFoundError("no such topic"));
+    } else if (frame.has_list_topics()) {
+      broker.Reply(frame, [](wire::Frame* r) {
+        r->mutable_topic_list()->add_topics()->set_name("a");
+        r->mutable_topic_list()->add_topics()->set_name("b");
+      });
+    } else if (frame.has_delete_topic()) {
+      broker.Reply(frame, [](wire::Frame* r) { r->mutable_ok(); });
+    }
+  });
+  auto client = ConnectOrDie(broker);
+  TopicConfig config;
+  config.partitions = 3;
+  config.retention_age = absl::Hours(2);
+  config.retention_messages = 10;
+  absl::StatusOr<TopicInfo> created = client->CreateTopic("acme.x", config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->name, "acme.x");
+  EXPECT_EQ(created->config.partitions, 3u);
+  EXPECT_EQ(created->config.retention_age, absl::Hours(2));
+  EXPECT_EQ(created->config.retention_messages, 10u);
+  ASSERT_EQ(created->partitions.size(), 1u);
+  EXPECT_EQ(created->partitions[0].next_offset, 5u);
+  EXPECT_EQ(created->partitions[0].bytes, 99u);
+
+  EXPECT_EQ(client->DescribeTopic("x").status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<std::vector<TopicInfo>> topics = client->ListTopics();
+  ASSERT_TRUE(topics.ok());
+  ASSERT_EQ(topics->size(), 2u);
+  EXPECT_EQ((*topics)[1].name, "b");
+  EXPECT_TRUE(client->DeleteTopic("acme.x").ok());
+}
+
+TEST(ClientAdminTest, UnansweredRequestTimesOut) {
+  FakeBroker broker;  // answers nothing after Hello
+  ClientOptions options;
+  options.request_timeout = absl::Milliseconds(200);
+  auto client = ConnectOrDie(broker, options);
+  EXPECT_EQ(client->Ping().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+// A broker that accepts subscriptions; the test pushes deliveries.
+class ClientSubscribeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_.OnFrame([this](const wire::Frame& frame) {
+      if (frame.has_subscribe()) {
+        if (frame.subscribe().filter() == "bad..filter") {
+          broker_.ReplyError(frame, absl::InvalidArgumentError("bad filter"));
+          return;
+        }
+        broker_.Reply(frame, [&](wire::Frame* r) {
+          r->mutable_subscribe_ack()->set_subscription_id(
+              frame.subscribe().subscription_id());
+        });
+      } else if (frame.has_unsubscribe()) {
+        broker_.Reply(frame, [](wire::Frame* r) { r->mutable_ok(); });
+      } else if (frame.has_ping()) {
+        broker_.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
+      }
+    });
+    client_ = ConnectOrDie(broker_);
+  }
+
+  // Pushes a Deliver of `values` at `base_offset`; returns what it costs
+  // against credit.
+  uint64_t Deliver(uint64_t subscription_id, uint64_t base_offset,
+                   const std::vector<std::string>& values) {
+    wire::Frame frame;
+    wire::Deliver* d = frame.mutable_deliver();
+    d->set_subscription_id(subscription_id);
+    d->set_topic("acme.x");
+    d->set_partition(1);
+    d->set_base_offset(base_offset);
+    d->set_timestamp_ms(1234);
+    d->set_publisher("pub-1");
+    d->set_count(static_cast<uint32_t>(values.size()));
+    std::string records;
+    for (const std::string& v : values) {
+      proto::AppendRecord("key-" + v, v, {{"h", "v-" + v}}, &records);
+    }
+    d->set_records(records);
+    const uint64_t cost = client_internal::DeliveryCreditBytes(*d);
+    broker_.Send(frame);
+    return cost;
+  }
+
+  FakeBroker broker_;
+  std::unique_ptr<Client> client_;
+};
+
+struct Received {
+  absl::Mutex mu;
+  std::vector<std::string> lines ABSL_GUARDED_BY(mu);
+
+  Client::MessageHandler Handler() {
+    return [this](const ReceivedMessage& m) {
+      std::ostringstream line;
+      line << m.topic << "/" << m.partition << "@" << m.offset
+           << " t=" << m.timestamp_ms << " " << m.publisher << " " << m.key
+           << "=" << m.value;
+      for (const auto& [name, value] : m.headers) {
+        line << " " << name << ":" << value;
+      }
+      absl::MutexLock lock(&mu);
+      lines.push_back(line.str());
+    };
+  }
+  std::vector<std::string> WaitFor(size_t n) {
+    absl::MutexLock lock(&mu);
+    auto enough = [&] { return lines.size() >= n; };
+    mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    return lines;
+  }
+};
+
+TEST_F(ClientSubscribeTest, DeliversMessagesAndGrantsCreditBack) {
+  Received received;
+  SubscribeOptions options;
+  options.start = StartPosition::Last(3);
+  options.credit_messages = 4;
+  options.credit_bytes = 1 << 20;
+  auto sub = client_->Subscribe("acme.>", options, received.Handler());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  std::vector<wire::Frame> frames = broker_.WaitForFrames(1);
+  const wire::Subscribe subscribe = frames[0].subscribe();
+  EXPECT_EQ(subscribe.filter(), "acme.>");
+  EXPECT_EQ(subscribe.start().kind(), wire::StartPosition::LAST);
+  EXPECT_EQ(subscribe.start().value(), 3);
+  EXPECT_EQ(subscribe.credit_messages(), 4u);
+
+  uint64_t cost = Deliver(subscribe.subscription_id(), 10, {"a"});  // 1 of 4
+  cost += Deliver(subscribe.subscription_id(), 11, {"b", "c"});     // 3: grant
+  EXPECT_EQ(
+      received.WaitFor(3),
+      (std::vector<std::string>{"acme.x/1@10 t=1234 pub-1 key-a=a h:v-a",
+                                "acme.x/1@11 t=1234 pub-1 key-b=b h:v-b",
+                                "acme.x/1@12 t=1234 pub-1 key-c=c h:v-c"}));
+  frames = broker_.WaitForFrames(2);
+  ASSERT_EQ(frames.size(), 2u);
+  ASSERT_TRUE(frames[1].has_credit());
+  EXPECT_EQ(frames[1].credit().subscription_id(), subscribe.subscription_id());
+  EXPECT_EQ(frames[1].credit().messages(), 3u);
+  EXPECT_EQ(frames[1].credit().bytes(), cost);
+}
+
+TEST_F(ClientSubscribeTest, UnsubscribeStopsDeliveriesAndTellsTheBroker) {
+  Received received;
+  auto sub = client_->Subscribe("acme.>", {}, received.Handler());
+  ASSERT_TRUE(sub.ok());
+  const uint64_t id = broker_.WaitForFrames(1)[0].subscribe().subscription_id();
+  Deliver(id, 0, {"a"});
+  received.WaitFor(1);
+  ASSERT_TRUE((*sub)->Unsubscribe().ok());
+  std::vector<wire::Frame> frames = broker_.WaitForFrames(2);
+  ASSERT_TRUE(frames[1].has_unsubscribe());
+  EXPECT_EQ(frames[1].unsubscribe().subscription_id(), id);
+  Deliver(id, 1, {"late"});
+  // The Pong comes after the late delivery, so this orders it first.
+  ASSERT_TRUE(client_->Ping().ok());
+  EXPECT_EQ(received.WaitFor(1).size(), 1u);
+  EXPECT_TRUE((*sub)->Unsubscribe().ok());  // idempotent
+}
+
+TEST_F(ClientSubscribeTest, RefusedSubscribeReturnsTheErrorWithoutOnError) {
+  std::atomic<int> errors{0};
+  SubscribeOptions options;
+  options.on_error = [&](absl::Status) { ++errors; };
+  auto sub = client_->Subscribe("bad..filter", options, [](const auto&) {});
+  EXPECT_EQ(sub.status().code(), absl::StatusCode::kInvalidArgument);
+  broker_.Disconnect();
+  EXPECT_EQ(client_->Ping().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(errors.load(), 0);
+}
+
+TEST_F(ClientSubscribeTest, ConnectionLossCallsOnErrorOnce) {
+  absl::Notification failed;
+  absl::Status error;
+  SubscribeOptions options;
+  options.on_error = [&](absl::Status status) {
+    error = status;
+    failed.Notify();
+  };
+  auto sub = client_->Subscribe("acme.>", options, [](const auto&) {});
+  ASSERT_TRUE(sub.ok());
+  broker_.Disconnect();
+  ASSERT_TRUE(failed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE((*sub)->Unsubscribe().ok());
+}
+
+TEST_F(ClientSubscribeTest, CloseEndsSubscriptionsWithoutOnError) {
+  std::atomic<int> errors{0};
+  SubscribeOptions options;
+  options.on_error = [&](absl::Status) { ++errors; };
+  auto sub = client_->Subscribe("acme.>", options, [](const auto&) {});
+  ASSERT_TRUE(sub.ok());
+  client_->Close();
+  client_->Close();  // idempotent
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_TRUE((*sub)->Unsubscribe().ok());
+  client_.reset();  // the subscription may outlive its client
+  EXPECT_TRUE((*sub)->Unsubscribe().ok());
+}
+
+TEST_F(ClientSubscribeTest, WaitingCallsFromAHandlerFailInsteadOfDeadlocking) {
+  absl::Notification done;
+  absl::Status publish_status, ping_status, unsubscribe_status;
+  std::unique_ptr<Subscription>* self = nullptr;
+  absl::StatusOr<std::unique_ptr<Subscription>> sub;
+  absl::Notification subscribed;
+  sub = client_->Subscribe("acme.>", {}, [&](const ReceivedMessage&) {
+    subscribed.WaitForNotification();
+    publish_status = client_->PublishAndWait("t", Msg("x")).status();
+    ping_status = client_->Ping();
+    unsubscribe_status = (*self)->Unsubscribe();  // from its own handler
+    done.Notify();
+  });
+  ASSERT_TRUE(sub.ok());
+  self = &*sub;
+  subscribed.Notify();
+  Deliver(broker_.WaitForFrames(1)[0].subscribe().subscription_id(), 0,
+          {"a", "b"});
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(publish_status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ping_status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(unsubscribe_status.ok());
+}
+
+TEST(ClientCloseTest, CloseSendsQueuedPublishesAndWaitsForTheirAcks) {
+  FakeBroker broker;
+  AckPublishes(broker);
+  ClientOptions options;
+  options.linger = absl::Hours(1);
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  client->Publish("t", Msg("1"), results.Callback());
+  client->Close();
+  auto done = results.WaitFor(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].ok()) << done[0].status();
+  EXPECT_EQ(client->PublishAndWait("t", Msg("2")).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(ClientCloseTest, UnacknowledgedPublishesFailWithClientClosed) {
+  FakeBroker broker;  // never acknowledges
+  ClientOptions options;
+  options.request_timeout = absl::Milliseconds(200);
+  auto client = ConnectOrDie(broker, options);
+  Results results;
+  client->Publish("t", Msg("1"), results.Callback());
+  client.reset();  // the destructor closes
+  auto done = results.WaitFor(1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(done[0].status().message(), "client closed");
+}
+
+}  // namespace
+}  // namespace chorus

@@ -1,0 +1,150 @@
+#include "client/cli/command_line.h"
+
+#include "gtest/gtest.h"
+
+namespace chorus::cli {
+namespace {
+
+absl::StatusOr<CommandLine> Parse(std::vector<std::string> args,
+                                  std::string_view env = "") {
+  return ParseCommandLine(args, env);
+}
+
+void ExpectUsageError(std::vector<std::string> args,
+                      const std::string& message_part) {
+  absl::StatusOr<CommandLine> line = Parse(args);
+  ASSERT_FALSE(line.ok());
+  EXPECT_EQ(line.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(line.status().message()).find(message_part),
+            std::string::npos)
+      << line.status();
+}
+
+TEST(CommandLineTest, ServerComesFromFlagThenEnvironmentThenDefault) {
+  EXPECT_EQ(Parse({"topics", "list"})->server, "127.0.0.1:7400");
+  EXPECT_EQ(Parse({"topics", "list"}, "env:1")->server, "env:1");
+  EXPECT_EQ(Parse({"topics", "list", "--server=flag:2"}, "env:1")->server,
+            "flag:2");
+  EXPECT_EQ(Parse({"--server", "flag:2", "topics", "list"})->server, "flag:2");
+}
+
+TEST(CommandLineTest, HelpWinsOverEverythingElse) {
+  EXPECT_TRUE(std::holds_alternative<HelpCommand>(Parse({"--help"})->command));
+  EXPECT_TRUE(
+      std::holds_alternative<HelpCommand>(Parse({"pub", "-h"})->command));
+  EXPECT_TRUE(std::holds_alternative<HelpCommand>(Parse({"help"})->command));
+}
+
+TEST(CommandLineTest, PubWithMessageKeyAndHeaders) {
+  auto line = Parse({"pub", "--key", "eu-1", "acme.x", "--header", "a=1",
+                     "up now", "--header=b=x=y"});
+  ASSERT_TRUE(line.ok()) << line.status();
+  const auto& pub = std::get<PubCommand>(line->command);
+  EXPECT_EQ(pub.topic, "acme.x");
+  EXPECT_EQ(pub.key, "eu-1");
+  ASSERT_TRUE(pub.message.has_value());
+  EXPECT_EQ(*pub.message, "up now");
+  EXPECT_EQ(pub.headers, (std::vector<Header>{{"a", "1"}, {"b", "x=y"}}));
+}
+
+TEST(CommandLineTest, PubWithoutMessageReadsStdin) {
+  auto line = Parse({"pub", "acme.x"});
+  ASSERT_TRUE(line.ok());
+  EXPECT_FALSE(std::get<PubCommand>(line->command).message.has_value());
+}
+
+TEST(CommandLineTest, PubErrors) {
+  ExpectUsageError({"pub"}, "pub TOPIC");
+  ExpectUsageError({"pub", "t", "a", "b"}, "pub TOPIC");
+  ExpectUsageError({"pub", "t", "--header", "novalue"}, "--header");
+  ExpectUsageError({"pub", "t", "--header", "=v"}, "--header");
+  ExpectUsageError({"pub", "t", "--count", "1"}, "--count does not apply");
+}
+
+TEST(CommandLineTest, SubDefaultsAndOptions) {
+  auto plain = Parse({"sub", "acme.>"});
+  ASSERT_TRUE(plain.ok());
+  const auto& sub = std::get<SubCommand>(plain->command);
+  EXPECT_EQ(sub.filter, "acme.>");
+  EXPECT_EQ(sub.start.kind, StartPosition::Kind::kLatest);
+  EXPECT_FALSE(sub.count.has_value());
+  EXPECT_FALSE(sub.timeout.has_value());
+  EXPECT_EQ(sub.format, SubCommand::Format::kText);
+
+  auto full = Parse({"sub", "--from=last:5", "a.*", "--count", "3", "--timeout",
+                     "1.5", "--format", "json"});
+  ASSERT_TRUE(full.ok()) << full.status();
+  const auto& s = std::get<SubCommand>(full->command);
+  EXPECT_EQ(s.start.kind, StartPosition::Kind::kLast);
+  EXPECT_EQ(s.start.value, 5);
+  EXPECT_EQ(s.count, 3u);
+  EXPECT_EQ(s.timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(s.format, SubCommand::Format::kJson);
+}
+
+TEST(CommandLineTest, SubErrorsNameTheFlag) {
+  ExpectUsageError({"sub"}, "sub FILTER");
+  ExpectUsageError({"sub", "a", "--from", "soon"}, "--from:");
+  ExpectUsageError({"sub", "a", "--count", "0"}, "--count:");
+  ExpectUsageError({"sub", "a", "--timeout", "-1"}, "--timeout:");
+  ExpectUsageError({"sub", "a", "--format", "xml"}, "--format:");
+  ExpectUsageError({"sub", "a", "--key", "k"}, "--key does not apply to sub");
+}
+
+TEST(CommandLineTest, TopicsCreateWithConfig) {
+  auto line = Parse({"topics", "create", "acme.x", "--partitions", "4",
+                     "--retention-age=7d", "--retention-bytes", "1000",
+                     "--retention-messages", "50"});
+  ASSERT_TRUE(line.ok()) << line.status();
+  const auto& create = std::get<TopicsCreateCommand>(line->command);
+  EXPECT_EQ(create.name, "acme.x");
+  EXPECT_EQ(create.config.partitions, 4u);
+  EXPECT_EQ(create.config.retention_age, absl::Hours(168));
+  EXPECT_EQ(create.config.retention_bytes, 1000u);
+  EXPECT_EQ(create.config.retention_messages, 50u);
+}
+
+TEST(CommandLineTest, TopicsCreateDefaultsToOnePartitionUnlimited) {
+  auto line = Parse({"topics", "create", "t"});
+  ASSERT_TRUE(line.ok());
+  const auto& create = std::get<TopicsCreateCommand>(line->command);
+  EXPECT_EQ(create.config.partitions, 1u);
+  EXPECT_EQ(create.config.retention_age, absl::ZeroDuration());
+  EXPECT_EQ(create.config.retention_bytes, 0u);
+}
+
+TEST(CommandLineTest, TopicsOtherVerbs) {
+  EXPECT_TRUE(std::holds_alternative<TopicsListCommand>(
+      Parse({"topics", "list"})->command));
+  EXPECT_EQ(std::get<TopicsDescribeCommand>(
+                Parse({"topics", "describe", "a.b"})->command)
+                .name,
+            "a.b");
+  EXPECT_EQ(
+      std::get<TopicsDeleteCommand>(Parse({"topics", "delete", "a"})->command)
+          .name,
+      "a");
+}
+
+TEST(CommandLineTest, TopicsErrors) {
+  ExpectUsageError({"topics"}, "topics create|list|describe|delete");
+  ExpectUsageError({"topics", "rename", "a"}, "unknown topics command");
+  ExpectUsageError({"topics", "create"}, "topics create NAME");
+  ExpectUsageError({"topics", "create", "t", "--partitions", "0"},
+                   "--partitions:");
+  ExpectUsageError({"topics", "create", "t", "--retention-age", "soon"},
+                   "--retention-age:");
+  ExpectUsageError({"topics", "list", "extra"}, "topics list");
+  ExpectUsageError({"topics", "describe"}, "topics describe NAME");
+  ExpectUsageError({"topics", "delete", "a", "--partitions", "2"},
+                   "does not apply to topics delete");
+}
+
+TEST(CommandLineTest, UnknownOrMissingCommand) {
+  ExpectUsageError({}, "no command given");
+  ExpectUsageError({"publish", "x"}, "unknown command \"publish\"");
+  ExpectUsageError({"--server"}, "--server needs a value");
+}
+
+}  // namespace
+}  // namespace chorus::cli
