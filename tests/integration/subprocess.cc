@@ -149,12 +149,25 @@ std::string Subprocess::ReadAllStdout(absl::Duration timeout) {
 }
 
 std::string Subprocess::ReadAllStderr(absl::Duration timeout) {
-  std::string err;
-  if (stderr_fd_ < 0) return err;
+  if (stderr_fd_ < 0) return "";
   const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline && Fill(stderr_fd_, &err, deadline)) {
+  while (absl::Now() < deadline &&
+         Fill(stderr_fd_, &stderr_buffer_, deadline)) {
   }
-  return err;
+  return std::move(stderr_buffer_);
+}
+
+bool Subprocess::WaitForStderr(const std::string& text,
+                               absl::Duration timeout) {
+  if (stderr_fd_ < 0) return false;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (stderr_buffer_.find(text) == std::string::npos) {
+    if (absl::Now() >= deadline ||
+        !Fill(stderr_fd_, &stderr_buffer_, deadline)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void Subprocess::Signal(int signal) {

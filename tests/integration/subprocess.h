@@ -48,9 +48,11 @@ class Subprocess {
   absl::StatusOr<std::string> ReadLine(absl::Duration timeout);
   // Everything left on stdout until EOF (or the deadline).
   std::string ReadAllStdout(absl::Duration timeout);
-  // Everything the child wrote to its stderr pipe so far, until EOF or the
+  // Everything the child wrote to its stderr pipe, until EOF or the
   // deadline.
   std::string ReadAllStderr(absl::Duration timeout);
+  // Reads stderr until it contains `text`; false at EOF or the deadline.
+  bool WaitForStderr(const std::string& text, absl::Duration timeout);
 
   void Signal(int signal);
   // Exit code (128 + signal for a signal death). kDeadlineExceeded if it did
@@ -68,6 +70,7 @@ class Subprocess {
   int stdout_fd_ = -1;
   int stderr_fd_ = -1;
   std::string stdout_buffer_;
+  std::string stderr_buffer_;
   bool stdout_eof_ = false;
   bool exited_ = false;
   int exit_code_ = 0;
