@@ -103,6 +103,11 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
   broker_->Kill();
   stop = true;
   stream.join();
+  // The dead connection fails new calls at once with a clear status.
+  absl::StatusOr<PublishResult> after =
+      publisher->PublishAndWait("t.crash", {.value = "after the crash"});
+  EXPECT_EQ(after.status().code(), absl::StatusCode::kUnavailable)
+      << after.status();
   publisher->Close();
 
   std::map<uint64_t, std::string> expected;
