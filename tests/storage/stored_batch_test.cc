@@ -5,9 +5,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "proto/wire_format.h"
 #include "proto/records.h"
 #include "proto/storage.pb.h"
+#include "proto/wire_format.h"
 #include "tests/storage/storage_test_util.h"
 
 namespace chorus::storage {
