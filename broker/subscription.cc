@@ -24,6 +24,13 @@ PartitionCursor::PartitionCursor(Subscription* owner,
 
 void PartitionCursor::Start(absl::StatusOr<uint64_t> offset) {
   if (closed_) return;
+  if (offset.status().code() == absl::StatusCode::kNotFound) {
+    // The topic was deleted while the subscription attached: it simply no
+    // longer matches.
+    OnPartitionRemoved();
+    owner_->CursorStarted(absl::OkStatus());
+    return;
+  }
   if (!offset.ok()) {
     owner_->CursorStarted(offset.status());
     return;
