@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 namespace chorus::testing {
 namespace {
@@ -39,6 +40,13 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(
 
 BrokerProcess::~BrokerProcess() {
   process_.reset();
+  // A sanitizer build of chorusd reports into its log; make that a failure
+  // of the test that ran it.
+  const std::string log = Log();
+  if (absl::StrContains(log, "Sanitizer") ||
+      absl::StrContains(log, "runtime error:")) {
+    ADD_FAILURE() << "chorusd reported a sanitizer error:\n" << log;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(root_, ignored);
 }

@@ -204,11 +204,22 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   }
   (*child)->CloseStdin();
   CommandResult result;
-  // Drain both pipes so a chatty child never blocks on a full pipe.
+  // Drain both pipes together so a chatty child never blocks on a full one.
   const absl::Time deadline = absl::Now() + timeout;
-  result.out = (*child)->ReadAllStdout(timeout);
-  result.err = (*child)->ReadAllStderr(deadline - absl::Now());
-  absl::StatusOr<int> code = (*child)->Wait(deadline - absl::Now());
+  Subprocess& c = **child;
+  bool out_open = true;
+  bool err_open = c.stderr_fd_ >= 0;
+  while ((out_open || err_open) && absl::Now() < deadline) {
+    pollfd fds[2] = {{out_open ? c.stdout_fd_ : -1, POLLIN, 0},
+                     {err_open ? c.stderr_fd_ : -1, POLLIN, 0}};
+    if (poll(fds, 2, MillisUntil(deadline)) <= 0) continue;
+    const absl::Time now = absl::Now();
+    if (fds[0].revents != 0)
+      out_open = Subprocess::Fill(c.stdout_fd_, &result.out, now);
+    if (fds[1].revents != 0)
+      err_open = Subprocess::Fill(c.stderr_fd_, &result.err, now);
+  }
+  absl::StatusOr<int> code = c.Wait(deadline - absl::Now());
   if (!code.ok()) return code.status();
   result.exit_code = *code;
   return result;

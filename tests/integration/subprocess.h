@@ -18,6 +18,18 @@
 
 namespace chorus::testing {
 
+// The outcome of RunCommand.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a command to completion, feeding `input` on stdin.
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         const std::string& input,
+                                         absl::Duration timeout);
+
 // Not thread-safe; owned by one test thread. The destructor kills the child
 // (SIGKILL) if it still runs and reaps it.
 class Subprocess {
@@ -61,9 +73,12 @@ class Subprocess {
 
  private:
   Subprocess() = default;
-  // Reads what is available from `fd` into `*buffer` until `done` or the
-  // deadline; returns false at EOF.
+  // Waits (until the deadline) for bytes on `fd` and appends what one read
+  // returns to `*buffer`; returns false at EOF.
   static bool Fill(int fd, std::string* buffer, absl::Time deadline);
+  friend absl::StatusOr<CommandResult> RunCommand(
+      const std::vector<std::string>& argv, const std::string& input,
+      absl::Duration timeout);
 
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
@@ -75,16 +90,6 @@ class Subprocess {
   bool exited_ = false;
   int exit_code_ = 0;
 };
-
-// Runs a command to completion, feeding `input` on stdin.
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
-                                         const std::string& input,
-                                         absl::Duration timeout);
 
 }  // namespace chorus::testing
 
