@@ -1,6 +1,7 @@
 #include "broker/delivery.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "proto/frame_codec.h"
 #include "proto/records.h"
 #include "proto/wire_format.h"
@@ -20,8 +21,7 @@ constexpr uint32_t kDeliverPartitionField = 3;
 
 void AppendDeliveryHead(absl::string_view topic, uint32_t partition,
                         std::string* body) {
-  proto::AppendBytesField(kDeliverTopicField,
-                          std::string_view(topic.data(), topic.size()), body);
+  proto::AppendBytesField(kDeliverTopicField, AsStd(topic), body);
   proto::AppendVarintField(kDeliverPartitionField, partition, body);
 }
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/client_core.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus {
 

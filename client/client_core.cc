@@ -5,10 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "client/string_views.h"
 #include "client/topic_wire.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 
 namespace chorus::client_internal {
 namespace {

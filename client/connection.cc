@@ -9,9 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "client/string_views.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "common/system_status.h"
 #include "proto/wire_status.h"
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/publish_ack.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 #include "proto/records.h"
 
 namespace chorus::client_internal {

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "common/system_status.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -34,11 +35,6 @@ constexpr std::string_view kTopicPrefix = "topic/";
 constexpr std::string_view kTopicPrefixEnd = "topic0";
 constexpr std::string_view kNextPartitionIdKey = "next_partition_id";
 constexpr uint64_t kFirstPartitionId = 1;
-
-// Our Abseil's string_view is its own type, not std::string_view.
-absl::string_view ToAbsl(std::string_view text) {
-  return absl::string_view(text.data(), text.size());
-}
 
 std::string TopicKey(std::string_view name) {
   std::string key(kTopicPrefix);
@@ -125,7 +121,7 @@ absl::StatusOr<FsyncMode> ParseFsyncMode(std::string_view text) {
   if (text == "never") return FsyncMode::kNever;
   return absl::InvalidArgumentError(
       absl::StrCat("fsync mode must be always, interval or never, not \"",
-                   ToAbsl(text), "\""));
+                   AsAbsl(text), "\""));
 }
 
 std::string_view FsyncModeName(FsyncMode mode) {
@@ -321,7 +317,7 @@ absl::Status Store::PutTopic(const wire::TopicRecord& topic) {
 
 absl::Status Store::DeleteTopic(std::string_view name) {
   return FromRocksDb(db_->Delete(SyncedWrite(), meta_, TopicKey(name)),
-                     absl::StrCat("delete topic ", ToAbsl(name)));
+                     absl::StrCat("delete topic ", AsAbsl(name)));
 }
 
 absl::StatusOr<std::vector<wire::TopicRecord>> Store::LoadTopics() {
@@ -337,9 +333,9 @@ absl::StatusOr<std::vector<wire::TopicRecord>> Store::LoadTopics() {
     if (!topic.ParseFromArray(it->value().data(),
                               static_cast<int>(it->value().size())) ||
         topic.name() != name) {
-      return absl::DataLossError(absl::StrCat("meta record ", ToAbsl(key),
+      return absl::DataLossError(absl::StrCat("meta record ", AsAbsl(key),
                                               " is not a topic record for ",
-                                              ToAbsl(name)));
+                                              AsAbsl(name)));
     }
   }
   CHORUS_RETURN_IF_ERROR(FromRocksDb(it->status(), "load topics"));
@@ -358,7 +354,7 @@ absl::StatusOr<uint64_t> Store::AllocatePartitionIds(uint32_t count) {
   if (read.ok()) {
     if (value.size() != 8) {
       return absl::DataLossError(
-          absl::StrCat("meta record ", ToAbsl(kNextPartitionIdKey), " has ",
+          absl::StrCat("meta record ", AsAbsl(kNextPartitionIdKey), " has ",
                        value.size(), " bytes, not 8"));
     }
     first = DecodeBigEndian64(value.data());

@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 

@@ -8,8 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "client/cli/args.h"
 #include "client/cli/values.h"
-#include "client/string_views.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 namespace {

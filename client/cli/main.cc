@@ -10,7 +10,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/signals.h"
 #include "client/client.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 namespace {

@@ -13,7 +13,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/json.h"
 #include "client/cli/signals.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "client/string_views.h"
+#include "common/string_views.h"
 
 namespace chorus::cli {
 namespace {

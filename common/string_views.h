@@ -2,12 +2,13 @@
 //
 // Debian's Abseil is built with its own absl::string_view
 // (ABSL_OPTION_USE_STD_STRING_VIEW 0), so the two do not convert implicitly.
-// The client API uses std::string_view; these convert at Abseil calls:
+// Our public APIs and protobuf use std::string_view; these convert at
+// Abseil calls:
 //
 //   absl::StrCat("topic ", AsAbsl(topic));
 //   std::string_view text = AsStd(status.message());
-#ifndef CHORUS_CLIENT_STRING_VIEWS_H_
-#define CHORUS_CLIENT_STRING_VIEWS_H_
+#ifndef CHORUS_COMMON_STRING_VIEWS_H_
+#define CHORUS_COMMON_STRING_VIEWS_H_
 
 #include <string_view>
 
@@ -25,4 +26,4 @@ inline std::string_view AsStd(absl::string_view s) {
 
 }  // namespace chorus
 
-#endif  // CHORUS_CLIENT_STRING_VIEWS_H_
+#endif  // CHORUS_COMMON_STRING_VIEWS_H_
