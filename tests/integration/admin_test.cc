@@ -113,6 +113,22 @@ TEST_F(AdminTest, RetentionByMessagesDropsWholeOldBatches) {
   EXPECT_EQ(got.back().offset, 50u);
 }
 
+TEST_F(AdminTest, RetentionByBytesKeepsTheNewestBatchesWithinTheLimit) {
+  ASSERT_TRUE(client_->CreateTopic("t.bytes", {.retention_bytes = 4096}).ok());
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(
+        client_->PublishAndWait("t.bytes", {.value = std::string(500, 'b')})
+            .ok());
+  }
+  // 40 single-message batches of ~520 bytes: about 7 fit in 4 KiB.
+  ASSERT_TRUE(WaitForStart("t.bytes", 30));
+  absl::StatusOr<TopicInfo> info = client_->DescribeTopic("t.bytes");
+  ASSERT_TRUE(info.ok());
+  EXPECT_LE(info->partitions[0].bytes, 4096u);
+  EXPECT_GT(info->partitions[0].bytes, 4096u - 2 * 600);
+  EXPECT_EQ(info->partitions[0].next_offset, 40u);
+}
+
 TEST_F(AdminTest, RetentionByAgeDropsOldMessages) {
   ASSERT_TRUE(
       client_->CreateTopic("t.age", {.retention_age = absl::Milliseconds(300)})

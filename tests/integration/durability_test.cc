@@ -126,6 +126,59 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
   }
 }
 
+TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
+  // Graceful stop: each publish in flight is either acknowledged (and then
+  // stored) or failed with kUnavailable; the broker exits 0.
+  absl::Mutex mutex;
+  std::map<uint64_t, std::string> acked;
+  int failed = 0;
+  std::atomic<bool> stop{false};
+  std::unique_ptr<Client> publisher = ConnectOrDie(*broker_, "publisher");
+  std::thread stream([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      std::string value = "n" + std::to_string(i);
+      publisher->Publish(
+          "t.term", {.value = value},
+          [&, value](absl::StatusOr<PublishResult> r) {
+            absl::MutexLock lock(&mutex);
+            if (r.ok()) {
+              acked[r->offset] = value;
+            } else {
+              EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable)
+                  << r.status();
+              ++failed;
+              stop = true;
+            }
+          });
+    }
+  });
+  {
+    absl::MutexLock lock(&mutex);
+    auto enough = [&] { return acked.size() >= 20000; };
+    ASSERT_TRUE(
+        mutex.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(60)));
+  }
+  absl::StatusOr<int> code = broker_->Stop();
+  stop = true;
+  stream.join();
+  publisher->Close();
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << broker_->Log();
+
+  std::map<uint64_t, std::string> expected;
+  {
+    absl::MutexLock lock(&mutex);
+    expected = acked;
+  }
+  ASSERT_TRUE(broker_->Restart().ok());
+  client_ = ConnectOrDie(*broker_);
+  std::vector<Received> got = ReadAll(*client_, "t.term", expected.size());
+  ASSERT_GE(got.size(), expected.size());
+  for (const auto& [offset, value] : expected) {
+    ASSERT_EQ(got[offset].value, value) << "offset " << offset;
+  }
+}
+
 TEST(BrokerStartupTest, SecondBrokerOnTheSameDataDirRefusesClearly) {
   absl::StatusOr<std::unique_ptr<BrokerProcess>> first = BrokerProcess::Start();
   ASSERT_TRUE(first.ok()) << first.status();

@@ -106,6 +106,18 @@ TEST_F(PubSubTest, WildcardsMatchTokensAndPickUpNewTopics) {
                              "acme.payments.latency", "acme.a.b.status"}));
 }
 
+TEST_F(PubSubTest, ExactSubscriptionWaitsForItsTopicToBeCreated) {
+  Collector collector;
+  auto sub = client_->Subscribe("t.not.yet", {}, collector.Handler());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  PublishAll(*client_, "t.not.yet", 5);
+  ASSERT_TRUE(collector.WaitFor(5));
+  std::vector<Received> got = collector.Take();
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0].offset, 0u);
+  EXPECT_EQ(got[4].value, "m4");
+}
+
 TEST_F(PubSubTest, LiveSubscriptionDoesNotGetHistory) {
   PublishAll(*client_, "t.live", 5, "old");
   Collector collector;
