@@ -83,7 +83,7 @@ void Broker::Accept() {
         } else {
           auto session = std::make_shared<Session>(
               std::move(socket), shard,
-              SessionContext{&options_, registry_.get(), &shards_});
+              SessionContext{&options_, registry_.get()});
           asio::post(shard->executor(), [shard, session] {
             shard->sessions().insert(session);
             session->Start();

@@ -38,7 +38,6 @@ namespace chorus::broker {
 struct SessionContext {
   const BrokerOptions* options;
   TopicRegistry* registry;
-  ShardSet* shards;
 };
 
 class Session : public std::enable_shared_from_this<Session>,

@@ -67,9 +67,6 @@ class Shard {
   asio::io_context::executor_type executor() {
     return io_context_.get_executor();
   }
-  bool IsCurrent() {
-    return io_context_.get_executor().running_in_this_thread();
-  }
 
   void Start();
   // Stops the loop and joins the thread; pending handlers are dropped.
