@@ -15,6 +15,15 @@ namespace {
 // to other work.
 constexpr size_t kReadChunkBytes = 256 * 1024;
 
+// Adds a client's grant to a credit budget without overflow: a budget is
+// capped far above anything a subscriber can consume.
+void AddSaturating(uint64_t grant, int64_t* budget) {
+  constexpr int64_t kMaxCredit = INT64_MAX / 2;
+  const int64_t add = static_cast<int64_t>(
+      std::min<uint64_t>(grant, static_cast<uint64_t>(kMaxCredit)));
+  *budget = std::min(*budget + add, kMaxCredit);
+}
+
 }  // namespace
 
 PartitionCursor::PartitionCursor(Subscription* owner,
@@ -177,12 +186,8 @@ void Subscription::CursorRemoved(const PartitionCursor* cursor) {
 }
 
 void Subscription::AddCredit(uint64_t messages, uint64_t bytes) {
-  credit_messages_ +=
-      static_cast<int64_t>(std::min<uint64_t>(messages, INT64_MAX / 2));
-  credit_bytes_ +=
-      static_cast<int64_t>(std::min<uint64_t>(bytes, INT64_MAX / 2));
-  credit_messages_ = std::min<int64_t>(credit_messages_, INT64_MAX / 2);
-  credit_bytes_ = std::min<int64_t>(credit_bytes_, INT64_MAX / 2);
+  AddSaturating(messages, &credit_messages_);
+  AddSaturating(bytes, &credit_bytes_);
   Resume();
 }
 
