@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Chorus needs to build, test and benchmark.
+# Installs every Debian 12 package Chorus needs to build, test, fuzz and benchmark
+# (clang for libFuzzer and sanitizers; nats-server and libnats as the benchmark peer).
 # Safe to run again: apt-get skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 
@@ -7,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libasio-dev libprotobuf-dev protobuf-compiler librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  nats-server libnats-dev
 )
 
 missing=()
