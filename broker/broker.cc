@@ -5,12 +5,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "broker/partition.h"
 #include "broker/session.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "common/sync.h"
 #include "common/system_status.h"
 
 namespace chorus::broker {
@@ -109,7 +109,7 @@ void Broker::ScheduleRetention(Shard* shard) {
 void Broker::Shutdown() {
   if (!running_) return;  // never started, or already stopped
   running_ = false;
-  absl::Notification closed;
+  Notification closed;
   asio::post(shards_[0]->executor(), [this, &closed] {
     std::error_code ignored;
     acceptor_->close(ignored);
@@ -125,7 +125,7 @@ void Broker::Shutdown() {
   const absl::Time deadline = absl::Now() + options_.shutdown_grace;
   for (auto& shard : shards_) {
     while (absl::Now() < deadline) {
-      absl::Notification checked;
+      Notification checked;
       bool empty = false;
       asio::post(shard->executor(), [&] {
         empty = shard->sessions().empty();

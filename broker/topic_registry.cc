@@ -1,6 +1,7 @@
 #include "broker/topic_registry.h"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,7 @@ TopicRegistry::TopicRegistry(storage::Store* store, ShardSet* shards)
 absl::Status TopicRegistry::Load() {
   CHORUS_ASSIGN_OR_RETURN(std::vector<wire::TopicRecord> records,
                           store_->LoadTopics());
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   for (const wire::TopicRecord& record : records) {
     CHORUS_RETURN_IF_ERROR(Open(record).status());
   }
@@ -66,14 +67,14 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Open(
 }
 
 std::shared_ptr<Topic> TopicRegistry::Find(absl::string_view name) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   auto it = topics_.find(name);
   return it == topics_.end() ? nullptr : it->second;
 }
 
 absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Create(
     absl::string_view name, wire::TopicConfig config) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (topics_.contains(name)) {
     return absl::AlreadyExistsError(
         absl::StrCat("topic ", name, " already exists"));
@@ -83,7 +84,7 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Create(
 
 absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::FindOrCreate(
     absl::string_view name) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (auto it = topics_.find(name); it != topics_.end()) return it->second;
   wire::TopicConfig config;
   config.set_partitions(1);
@@ -118,7 +119,7 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::CreateLocked(
 
 absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
     absl::string_view name) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   auto it = topics_.find(name);
   if (it == topics_.end()) {
     return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
@@ -133,7 +134,7 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
 std::vector<std::shared_ptr<Topic>> TopicRegistry::List() {
   std::vector<std::shared_ptr<Topic>> topics;
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     topics.reserve(topics_.size());
     for (const auto& [name, topic] : topics_) topics.push_back(topic);
   }
@@ -144,7 +145,7 @@ std::vector<std::shared_ptr<Topic>> TopicRegistry::List() {
 
 std::vector<std::shared_ptr<Topic>> TopicRegistry::Watch(
     std::weak_ptr<TopicWatcher> watcher, const TopicWatcher* key) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::shared_ptr<Topic>> matches;
   const TopicFilter& filter = key->filter();
   if (filter.is_exact()) {
@@ -161,7 +162,7 @@ std::vector<std::shared_ptr<Topic>> TopicRegistry::Watch(
 }
 
 void TopicRegistry::Unwatch(const TopicWatcher* key) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   watchers_.erase(key);
 }
 

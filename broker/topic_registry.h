@@ -1,7 +1,7 @@
 // TopicRegistry: the broker's topics by name, their creation, deletion and
 // recovery, and the watchers (subscriptions) that follow topics by filter.
 //
-// Thread-safe: an absl::Mutex guards the maps. It sits on the admin path
+// Thread-safe: a std::mutex guards the maps. It sits on the admin path
 // only; sessions cache the topics they publish to (see Topic::deleted).
 //
 //   TopicRegistry registry(store, &shards);
@@ -12,6 +12,7 @@
 #define CHORUS_BROKER_TOPIC_REGISTRY_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "broker/shard.h"
 #include "broker/topic.h"
 #include "storage/store.h"
@@ -72,7 +72,7 @@ class TopicRegistry {
 
   storage::Store* const store_;
   ShardSet* const shards_;
-  absl::Mutex mutex_;
+  std::mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topics_
       ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<const TopicWatcher*, std::weak_ptr<TopicWatcher>>

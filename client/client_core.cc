@@ -1,14 +1,15 @@
 #include "client/client_core.h"
 
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/topic_wire.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 
 namespace chorus::client_internal {
 namespace {
@@ -239,7 +240,7 @@ absl::StatusOr<wire::Frame> ClientCore::Call(
                      "(called from a handler or callback)"));
   }
   struct Pending {
-    absl::Notification done;
+    Notification done;
     absl::StatusOr<wire::Frame> response;
   };
   auto pending = std::make_shared<Pending>();
@@ -283,7 +284,7 @@ void ClientCore::Close() {
     connection_.Shutdown(closed);
     return;
   }
-  absl::MutexLock lock(&close_mu_);
+  std::lock_guard<std::mutex> lock(close_mu_);
   if (closed_) return;
   publisher_.StopAccepting(closed);
   absl::Status flushed =

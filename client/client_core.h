@@ -12,6 +12,7 @@
 #define CHORUS_CLIENT_CLIENT_CORE_H_
 
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -19,7 +20,6 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "client/client.h"
 #include "client/connection.h"
 #include "client/publisher.h"
@@ -77,7 +77,7 @@ class ClientCore : public ConnectionObserver,
   Publisher publisher_;
   SubscriptionRegistry registry_;
 
-  absl::Mutex close_mu_;
+  std::mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
 };
 

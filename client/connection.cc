@@ -5,6 +5,7 @@
 #include <exception>
 #include <future>
 #include <memory>
+#include <mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -178,7 +179,7 @@ asio::awaitable<absl::Status> Connection::Handshake() {
 
   wire::Frame hello;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     hello.set_correlation_id(next_correlation_id_++);
   }
   hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
@@ -295,7 +296,7 @@ void Connection::Dispatch(wire::Frame& frame) {
   }
   ResponseHandler handler;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // abandoned after a timeout
     handler = std::move(it->second);
@@ -312,7 +313,7 @@ void Connection::Dispatch(wire::Frame& frame) {
 
 absl::StatusOr<uint64_t> Connection::Request(wire::Frame* request,
                                              ResponseHandler handler) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!status_.ok()) return status_;
   const uint64_t id = next_correlation_id_++;
   request->set_correlation_id(id);
@@ -331,7 +332,7 @@ absl::StatusOr<uint64_t> Connection::Request(wire::Frame* request,
 }
 
 absl::Status Connection::Send(const wire::Frame& frame) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!status_.ok()) return status_;
   proto::AppendFrame(frame, &outbound_);
   ScheduleWriteLocked();
@@ -339,7 +340,7 @@ absl::Status Connection::Send(const wire::Frame& frame) {
 }
 
 void Connection::Abandon(uint64_t correlation_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_.erase(correlation_id);
 }
 
@@ -351,7 +352,7 @@ void Connection::ScheduleWriteLocked() {
 
 void Connection::WriteNext() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!status_.ok() || outbound_.empty()) {
       write_scheduled_ = false;
       if (writing_.capacity() > kMaxRetainedWriteBufferBytes) {
@@ -366,7 +367,7 @@ void Connection::WriteNext() {
                     [this](std::error_code ec, size_t) {
                       if (ec) {
                         Fail(LostStatus(ec));
-                        absl::MutexLock lock(&mu_);
+                        std::lock_guard<std::mutex> lock(mu_);
                         write_scheduled_ = false;
                         return;
                       }
@@ -382,7 +383,7 @@ absl::Status Connection::LostStatus(const std::error_code& ec) const {
 void Connection::Fail(absl::Status status) {
   absl::btree_map<uint64_t, ResponseHandler> pending;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!status_.ok()) return;  // already failed or shut down
     status_ = status.code() == absl::StatusCode::kUnavailable
                   ? status
@@ -399,13 +400,13 @@ void Connection::Fail(absl::Status status) {
 
 void Connection::Shutdown(absl::Status status) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (status_.ok()) status_ = status;
   }
   asio::post(io_, [this, status = std::move(status)] {
     absl::btree_map<uint64_t, ResponseHandler> pending;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       pending.swap(pending_);
       outbound_.clear();
     }

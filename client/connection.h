@@ -17,6 +17,7 @@
 
 #include <asio.hpp>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -27,7 +28,6 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "proto/frame_codec.h"
@@ -146,7 +146,7 @@ class Connection {
   ConnectionObserver* observer_ = nullptr;
   std::thread thread_;
 
-  absl::Mutex mu_;
+  std::mutex mu_;
   // Non-OK once broken or shut down; what new requests fail with.
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   uint64_t next_correlation_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/publish_ack.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 #include "proto/records.h"
 
 namespace chorus::client_internal {
@@ -46,11 +47,10 @@ void Publisher::Publish(std::string_view topic, const Message& message,
                         Client::PublishCallback done) {
   std::vector<Failure> failures;
   {
-    absl::MutexLock lock(&mu_);
-    const bool accepted =
-        connection_->OnIoThread() ||
-        mu_.AwaitWithTimeout(absl::Condition(this, &Publisher::CanAcceptLocked),
-                             options_.request_timeout);
+    std::unique_lock<std::mutex> lock(mu_);
+    const bool accepted = connection_->OnIoThread() ||
+                          WaitFor(cv_, lock, options_.request_timeout,
+                                  [this] { return CanAcceptLocked(); });
     if (!status_.ok()) {
       failures.push_back({{std::move(done)}, status_});
     } else if (!accepted) {
@@ -131,6 +131,7 @@ absl::Status Publisher::SendLocked(std::string_view topic, OpenBatch& batch,
       });
   if (!sent.ok()) {
     in_flight_bytes_ -= bytes;
+    cv_.notify_all();
     failures->push_back({std::move(*callbacks), sent.status()});
     return sent.status();
   }
@@ -168,7 +169,7 @@ void Publisher::StartLingerTimer() {
 void Publisher::SendAllNow() {
   std::vector<Failure> failures;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     linger_scheduled_ = false;
     // A send error is also in `failures`, which report it to each message.
     (void)SendAllLocked(&failures);
@@ -197,7 +198,7 @@ void Publisher::OnBatchDone(uint64_t batch_id, size_t bytes,
       callbacks[i](results.status());
     }
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   in_flight_bytes_ -= bytes;
   --unacked_batches_;
   for (FlushWaiter* waiter : waiters_) {
@@ -207,6 +208,7 @@ void Publisher::OnBatchDone(uint64_t batch_id, size_t bytes,
       waiter->first_error = results.status();
     }
   }
+  cv_.notify_all();
 }
 
 absl::Status Publisher::Flush(absl::Time deadline) {
@@ -215,7 +217,7 @@ absl::Status Publisher::Flush(absl::Time deadline) {
   absl::Status send_error;
   const bool on_io_thread = connection_->OnIoThread();
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     send_error = SendAllLocked(&failures);
     waiter.last_batch_id = last_batch_id_;
     waiter.remaining = unacked_batches_;
@@ -229,11 +231,9 @@ absl::Status Publisher::Flush(absl::Time deadline) {
   }
   bool done;
   {
-    absl::MutexLock lock(&mu_);
-    done = mu_.AwaitWithDeadline(
-        absl::Condition(
-            +[](FlushWaiter* w) { return w->remaining == 0; }, &waiter),
-        deadline);
+    std::unique_lock<std::mutex> lock(mu_);
+    done = WaitUntil(cv_, lock, deadline,
+                     [&waiter] { return waiter.remaining == 0; });
     waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &waiter));
   }
   if (!done) {
@@ -246,14 +246,15 @@ absl::Status Publisher::Flush(absl::Time deadline) {
 }
 
 void Publisher::StopAccepting(absl::Status status) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (status_.ok()) status_ = std::move(status);
+  cv_.notify_all();
 }
 
 void Publisher::Abort(const absl::Status& status) {
   std::vector<Failure> failures;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (status_.ok()) {
       status_ = status.code() == absl::StatusCode::kUnavailable
                     ? status
@@ -264,6 +265,7 @@ void Publisher::Abort(const absl::Status& status) {
       failures.push_back({std::move(batch.callbacks), status});
     }
     open_.clear();
+    cv_.notify_all();
   }
   RunFailures(failures);
 }

@@ -15,6 +15,7 @@
 #define CHORUS_CLIENT_PUBLISHER_H_
 
 #include <asio.hpp>
+#include <condition_variable>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,7 +24,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "client/connection.h"
@@ -102,7 +102,9 @@ class Publisher {
   const ClientOptions options_;
   asio::steady_timer linger_timer_;  // I/O thread
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
+  // Notified when in_flight_bytes_, status_ or a waiter's remaining changes.
+  std::condition_variable cv_;
   absl::Status status_ ABSL_GUARDED_BY(mu_);  // non-OK: refuse publishes
   absl::flat_hash_map<std::string, OpenBatch> open_ ABSL_GUARDED_BY(mu_);
   bool linger_scheduled_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,5 +1,6 @@
 #include "client/subscriptions.h"
 
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,7 @@ std::shared_ptr<SubscriptionState> SubscriptionRegistry::Add(
   state->on_error = std::move(options.on_error);
   state->credit_messages = options.credit_messages;
   state->credit_bytes = options.credit_bytes;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   state->id = next_id_++;
   active_.emplace(state->id, state);
   return state;
@@ -27,14 +28,14 @@ std::shared_ptr<SubscriptionState> SubscriptionRegistry::Add(
 
 bool SubscriptionRegistry::End(SubscriptionState& state) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     active_.erase(state.id);
   }
   if (!state.active.exchange(false)) return false;
   // On the I/O thread no handler runs but perhaps the caller itself.
   if (!connection_->OnIoThread()) {
-    state.delivery_mu.Lock();  // waits out a running handler call
-    state.delivery_mu.Unlock();
+    state.delivery_mu.lock();  // waits out a running handler call
+    state.delivery_mu.unlock();
   }
   return true;
 }
@@ -42,7 +43,7 @@ bool SubscriptionRegistry::End(SubscriptionState& state) {
 void SubscriptionRegistry::EndAll() {
   absl::flat_hash_map<uint64_t, std::shared_ptr<SubscriptionState>> ended;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ended.swap(active_);
   }
   for (auto& [id, state] : ended) End(*state);
@@ -51,7 +52,7 @@ void SubscriptionRegistry::EndAll() {
 void SubscriptionRegistry::OnConnectionLost(const absl::Status& status) {
   absl::flat_hash_map<uint64_t, std::shared_ptr<SubscriptionState>> ended;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ended.swap(active_);
   }
   for (auto& [id, state] : ended) {
@@ -65,14 +66,14 @@ void SubscriptionRegistry::OnConnectionLost(const absl::Status& status) {
 void SubscriptionRegistry::OnDeliver(wire::Deliver& deliver) {
   std::shared_ptr<SubscriptionState> state;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = active_.find(deliver.subscription_id());
     if (it == active_.end()) return;  // ended; the broker has not heard yet
     state = it->second;
   }
   uint64_t delivered = 0;
   {
-    absl::MutexLock lock(&state->delivery_mu);
+    std::lock_guard<std::mutex> lock(state->delivery_mu);
     ReceivedMessage message;
     message.topic = deliver.topic();
     message.partition = deliver.partition();

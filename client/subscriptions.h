@@ -19,13 +19,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "client/client.h"
 #include "client/connection.h"
 #include "proto/protocol.pb.h"
@@ -45,7 +45,7 @@ struct SubscriptionState {
   std::atomic<bool> active{true};
   // Held by the I/O thread while it calls the handler, so that ending the
   // subscription from another thread can wait out a running call.
-  absl::Mutex delivery_mu;
+  std::mutex delivery_mu;
 
   // I/O thread only. Set when the broker accepted the Subscribe; on_error
   // is called only for established subscriptions (a failed Subscribe call
@@ -85,7 +85,7 @@ class SubscriptionRegistry {
                         uint64_t bytes);
 
   Connection* const connection_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, std::shared_ptr<SubscriptionState>> active_
       ABSL_GUARDED_BY(mu_);

@@ -1,17 +1,19 @@
 #include "storage/store.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 #include "common/system_status.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -175,9 +177,9 @@ class Store::SyncThread {
   // Runs the callbacks still queued after one last fsync, then joins.
   ~SyncThread() {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
-      cv_.Signal();
+      cv_.notify_one();
     }
     thread_.join();
   }
@@ -187,9 +189,9 @@ class Store::SyncThread {
 
   // kAlways only: `done` runs after the next fsync.
   void Enqueue(Callback done) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     pending_.push_back(std::move(done));
-    cv_.Signal();
+    cv_.notify_one();
   }
 
  private:
@@ -199,13 +201,11 @@ class Store::SyncThread {
     for (;;) {
       std::vector<Callback> callbacks;
       {
-        absl::MutexLock lock(&mu_);
+        std::unique_lock<std::mutex> lock(mu_);
         if (mode_ == FsyncMode::kAlways) {
-          while (pending_.empty() && !stop_) cv_.Wait(&mu_);
+          cv_.wait(lock, [this] { return !pending_.empty() || stop_; });
         } else {
-          while (!stop_ && absl::Now() < next_sync) {
-            cv_.WaitWithDeadline(&mu_, next_sync);
-          }
+          WaitUntil(cv_, lock, next_sync, [this] { return stop_; });
         }
         // At stop, the Store's destructor does the last fsync for kInterval.
         if (stop_ && pending_.empty()) return;
@@ -228,8 +228,8 @@ class Store::SyncThread {
   Store* const store_;
   const FsyncMode mode_;
   const absl::Duration interval_;
-  absl::Mutex mu_;
-  absl::CondVar cv_;
+  std::mutex mu_;
+  std::condition_variable cv_;
   std::vector<Callback> pending_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: starts once the members above exist
@@ -346,7 +346,7 @@ absl::StatusOr<uint64_t> Store::AllocatePartitionIds(uint32_t count) {
   if (count == 0) {
     return absl::InvalidArgumentError("allocate zero partition ids");
   }
-  absl::MutexLock lock(&allocate_mu_);
+  std::lock_guard<std::mutex> lock(allocate_mu_);
   uint64_t first = kFirstPartitionId;
   std::string value;
   const rocksdb::Status read =

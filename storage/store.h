@@ -16,13 +16,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/storage.pb.h"
 
@@ -146,7 +146,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* cursors_ = nullptr;
   std::unique_ptr<SyncThread> sync_thread_;
   // Serializes the read-modify-write of the partition id counter.
-  absl::Mutex allocate_mu_;
+  std::mutex allocate_mu_;
 };
 
 }  // namespace chorus::storage

@@ -1,10 +1,10 @@
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/load/workload.h"
 #include "client/client.h"
@@ -28,7 +28,7 @@ absl::StatusOr<BenchResult> RunPublish(const BenchConfig& config) {
   const std::string value(config.message_bytes, 'x');
   const uint64_t per_publisher = config.messages / config.publishers;
 
-  absl::Mutex mutex;
+  std::mutex mutex;
   uint64_t acked = 0;
   uint64_t failed = 0;
   absl::Status first_error;
@@ -40,7 +40,7 @@ absl::StatusOr<BenchResult> RunPublish(const BenchConfig& config) {
       for (uint64_t i = 0; i < per_publisher && absl::Now() < deadline; ++i) {
         clients[p]->Publish(topic, Message{.value = value},
                             [&](absl::StatusOr<PublishResult> result) {
-                              absl::MutexLock lock(&mutex);
+                              std::lock_guard<std::mutex> lock(mutex);
                               if (result.ok()) {
                                 ++acked;
                               } else if (failed++ == 0) {

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "client/cli/commands.h"
 #include "common/string_views.h"
 
@@ -17,7 +17,7 @@ namespace {
 
 // Completions of the asynchronous publishes, counted on the I/O thread.
 struct PublishProgress {
-  absl::Mutex mu;
+  std::mutex mu;
   uint64_t acknowledged ABSL_GUARDED_BY(mu) = 0;
   absl::Status first_error ABSL_GUARDED_BY(mu);
 };
@@ -60,13 +60,13 @@ int RunPub(Client& client, const PubCommand& command) {
   while ((length = ::getline(&line, &capacity, stdin)) >= 0) {
     if (length > 0 && line[length - 1] == '\n') --length;
     {
-      absl::MutexLock lock(&progress->mu);
+      std::lock_guard<std::mutex> lock(progress->mu);
       if (!progress->first_error.ok()) break;  // no point sending more
     }
     client.Publish(command.topic,
                    MakeMessage(command, std::string(line, length)),
                    [progress](absl::StatusOr<PublishResult> stored) {
-                     absl::MutexLock lock(&progress->mu);
+                     std::lock_guard<std::mutex> lock(progress->mu);
                      if (stored.ok()) {
                        ++progress->acknowledged;
                      } else if (progress->first_error.ok()) {
@@ -79,7 +79,7 @@ int RunPub(Client& client, const PubCommand& command) {
   std::free(line);
   const absl::Status flushed = client.Flush();
 
-  absl::MutexLock lock(&progress->mu);
+  std::lock_guard<std::mutex> lock(progress->mu);
   std::string error;
   if (!progress->first_error.ok()) {
     error = absl::StrCat("publish to ", command.topic, ": ",

@@ -1,19 +1,21 @@
 // chorus sub: prints the messages of a subscription, one per line.
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "client/cli/commands.h"
 #include "client/cli/json.h"
 #include "client/cli/signals.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 
 namespace chorus::cli {
 namespace {
@@ -21,7 +23,8 @@ namespace {
 // Shared by the handler (I/O thread), the signal thread (which may outlive
 // RunSub) and the waiting main thread.
 struct SubProgress {
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable done;  // notified when Done() may have changed
   uint64_t received ABSL_GUARDED_BY(mu) = 0;
   absl::Time last_activity ABSL_GUARDED_BY(mu) = absl::Now();
   // --count reached, or stdout closed.
@@ -49,21 +52,23 @@ int WriteLine(const std::string& line) {
 int RunSub(Client& client, const SubCommand& command) {
   auto progress = std::make_shared<SubProgress>();
   WatchTerminationSignals([progress] {
-    absl::MutexLock lock(&progress->mu);
+    std::lock_guard<std::mutex> lock(progress->mu);
     progress->signalled = true;
+    progress->done.notify_all();
   });
 
   SubscribeOptions options;
   options.start = command.start;
   options.on_error = [progress](absl::Status status) {
-    absl::MutexLock lock(&progress->mu);
+    std::lock_guard<std::mutex> lock(progress->mu);
     if (progress->error.ok()) progress->error = std::move(status);
+    progress->done.notify_all();
   };
   const SubCommand::Format format = command.format;
   const std::optional<uint64_t> count = command.count;
   auto handler = [progress, format, count](const ReceivedMessage& message) {
     {
-      absl::MutexLock lock(&progress->mu);
+      std::lock_guard<std::mutex> lock(progress->mu);
       if (progress->finished) return;  // past --count
     }
     std::string line = format == SubCommand::Format::kJson
@@ -71,7 +76,7 @@ int RunSub(Client& client, const SubCommand& command) {
                            : std::string(message.value);
     line.push_back('\n');
     const int write_errno = WriteLine(line);
-    absl::MutexLock lock(&progress->mu);
+    std::lock_guard<std::mutex> lock(progress->mu);
     ++progress->received;
     progress->last_activity = absl::Now();
     if (count.has_value() && progress->received >= *count) {
@@ -85,6 +90,7 @@ int RunSub(Client& client, const SubCommand& command) {
             "write to standard output: ", std::strerror(write_errno)));
       }
     }
+    progress->done.notify_all();
   };
 
   absl::StatusOr<std::unique_ptr<Subscription>> subscription =
@@ -97,18 +103,18 @@ int RunSub(Client& client, const SubCommand& command) {
   std::fprintf(stderr, "chorus: subscribed to %s\n", command.filter.c_str());
 
   {
-    absl::MutexLock lock(&progress->mu);
+    std::unique_lock<std::mutex> lock(progress->mu);
     // The timeout counts from the subscription's start or its last message.
     progress->last_activity = std::max(progress->last_activity, absl::Now());
-    const absl::Condition done(progress.get(), &SubProgress::Done);
+    auto done = [&progress] { return progress->Done(); };
     if (command.timeout.has_value()) {
       while (!progress->Done()) {
         const absl::Time deadline = progress->last_activity + *command.timeout;
         if (absl::Now() >= deadline) break;
-        progress->mu.AwaitWithDeadline(done, deadline);
+        WaitUntil(progress->done, lock, deadline, done);
       }
     } else {
-      progress->mu.Await(done);
+      progress->done.wait(lock, done);
     }
   }
   // The process ends next; a failed unsubscribe changes nothing for it, and
@@ -116,7 +122,7 @@ int RunSub(Client& client, const SubCommand& command) {
   (void)(*subscription)->Unsubscribe();
   client.Close();
 
-  absl::MutexLock lock(&progress->mu);
+  std::lock_guard<std::mutex> lock(progress->mu);
   if (!progress->error.ok()) {
     PrintError(AsStd(progress->error.message()));
     return kExitFailure;

@@ -5,12 +5,13 @@
 #include "client/client.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "client/subscriptions.h"
+#include "common/sync.h"
 #include "gtest/gtest.h"
 #include "proto/records.h"
 #include "proto/wire_status.h"
@@ -64,19 +65,21 @@ std::unique_ptr<Client> ConnectOrDie(const FakeBroker& broker,
 
 // Collects callback results.
 struct Results {
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable changed;
   std::vector<absl::StatusOr<PublishResult>> results ABSL_GUARDED_BY(mu);
 
   Client::PublishCallback Callback() {
     return [this](absl::StatusOr<PublishResult> r) {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       results.push_back(std::move(r));
+      changed.notify_all();
     };
   }
   std::vector<absl::StatusOr<PublishResult>> WaitFor(size_t n) {
-    absl::MutexLock lock(&mu);
-    auto enough = [&] { return results.size() >= n; };
-    mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    std::unique_lock<std::mutex> lock(mu);
+    chorus::WaitFor(changed, lock, absl::Seconds(10),
+                    [&] { return results.size() >= n; });
     return results;
   }
 };
@@ -274,12 +277,14 @@ TEST(ClientPublishTest, MessageOverTheBrokersLimitFailsAloneAtOnce) {
 
 TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
   FakeBroker broker;
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable changed;
   std::vector<wire::Frame> held;  // the first publish, not yet acknowledged
   broker.OnFrame([&](const wire::Frame& frame) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     if (held.empty()) {
       held.push_back(frame);
+      changed.notify_all();
       return;
     }
     broker.Reply(frame, [&](wire::Frame* r) {
@@ -292,16 +297,15 @@ TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
   options.max_in_flight_bytes = 100;
   auto client = ConnectOrDie(broker, options);
   client->Publish("t", Msg(std::string(150, 'a')), nullptr);
-  absl::Notification second_returned;
+  Notification second_returned;
   std::thread second([&] {
     client->Publish("t", Msg("b"), nullptr);
     second_returned.Notify();
   });
   {
-    absl::MutexLock lock(&mu);
-    auto arrived = [&] { return !held.empty(); };
-    EXPECT_TRUE(
-        mu.AwaitWithTimeout(absl::Condition(&arrived), absl::Seconds(10)));
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(WaitFor(changed, lock, absl::Seconds(10),
+                        [&] { return !held.empty(); }));
     EXPECT_FALSE(second_returned.HasBeenNotified());
     broker.Reply(held.at(0), [](wire::Frame* r) {
       r->mutable_publish_ack()->add_ranges()->set_count(1);
@@ -474,7 +478,8 @@ class ClientSubscribeTest : public ::testing::Test {
 };
 
 struct Received {
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable changed;
   std::vector<std::string> lines ABSL_GUARDED_BY(mu);
 
   Client::MessageHandler Handler() {
@@ -486,14 +491,15 @@ struct Received {
       for (const auto& [name, value] : m.headers) {
         line << " " << name << ":" << value;
       }
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       lines.push_back(line.str());
+      changed.notify_all();
     };
   }
   std::vector<std::string> WaitFor(size_t n) {
-    absl::MutexLock lock(&mu);
-    auto enough = [&] { return lines.size() >= n; };
-    mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    std::unique_lock<std::mutex> lock(mu);
+    chorus::WaitFor(changed, lock, absl::Seconds(10),
+                    [&] { return lines.size() >= n; });
     return lines;
   }
 };
@@ -558,7 +564,7 @@ TEST_F(ClientSubscribeTest, RefusedSubscribeReturnsTheErrorWithoutOnError) {
 }
 
 TEST_F(ClientSubscribeTest, ConnectionLossCallsOnErrorOnce) {
-  absl::Notification failed;
+  Notification failed;
   absl::Status error;
   SubscribeOptions options;
   options.on_error = [&](absl::Status status) {
@@ -588,11 +594,11 @@ TEST_F(ClientSubscribeTest, CloseEndsSubscriptionsWithoutOnError) {
 }
 
 TEST_F(ClientSubscribeTest, WaitingCallsFromAHandlerFailInsteadOfDeadlocking) {
-  absl::Notification done;
+  Notification done;
   absl::Status publish_status, ping_status, unsubscribe_status;
   std::unique_ptr<Subscription>* self = nullptr;
   absl::StatusOr<std::unique_ptr<Subscription>> sub;
-  absl::Notification subscribed;
+  Notification subscribed;
   sub = client_->Subscribe("acme.>", {}, [&](const ReceivedMessage&) {
     subscribed.WaitForNotification();
     publish_status = client_->PublishAndWait("t", Msg("x")).status();

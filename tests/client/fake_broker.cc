@@ -1,9 +1,10 @@
 #include "tests/client/fake_broker.h"
 
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "common/sync.h"
 #include "proto/wire_status.h"
 
 namespace chorus::testing {
@@ -39,7 +40,7 @@ std::string FakeBroker::address() const {
 }
 
 void FakeBroker::OnFrame(std::function<void(const wire::Frame&)> handler) {
-  absl::Notification set;
+  Notification set;
   asio::post(io_, [&] {
     handler_ = std::move(handler);
     set.Notify();
@@ -81,7 +82,7 @@ void FakeBroker::Handle(const std::shared_ptr<Connection>& connection,
   if (!connection->greeted) {
     connection->greeted = true;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       hello_ = frame.hello();
     }
     if (!options_.answer_hello) return;
@@ -104,8 +105,9 @@ void FakeBroker::Handle(const std::shared_ptr<Connection>& connection,
     return;
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     frames_.push_back(frame);
+    frames_changed_.notify_all();
   }
   if (handler_) handler_(frame);
 }
@@ -148,19 +150,14 @@ void FakeBroker::Disconnect() {
 
 std::vector<wire::Frame> FakeBroker::WaitForFrames(size_t n,
                                                    absl::Duration timeout) {
-  struct Arrived {
-    const std::vector<wire::Frame>* frames;
-    size_t n;
-    bool Ready() const { return frames->size() >= n; }
-  };
-  absl::MutexLock lock(&mu_);
-  const Arrived arrived{&frames_, n};
-  mu_.AwaitWithTimeout(absl::Condition(&arrived, &Arrived::Ready), timeout);
+  std::unique_lock<std::mutex> lock(mu_);
+  WaitFor(frames_changed_, lock, timeout,
+          [this, n] { return frames_.size() >= n; });
   return frames_;
 }
 
 wire::Hello FakeBroker::hello() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return hello_;
 }
 

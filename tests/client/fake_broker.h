@@ -18,13 +18,13 @@
 #include <asio.hpp>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/frame_codec.h"
 #include "proto/protocol.pb.h"
@@ -87,7 +87,8 @@ class FakeBroker {
   std::shared_ptr<Connection> current_;
   std::function<void(const wire::Frame&)> handler_;
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
+  std::condition_variable frames_changed_;
   std::vector<wire::Frame> frames_ ABSL_GUARDED_BY(mu_);
   wire::Hello hello_ ABSL_GUARDED_BY(mu_);
 };

@@ -2,14 +2,16 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
+#include "common/sync.h"
 #include "gmock/gmock.h"
 #include "tests/integration/test_util.h"
 
@@ -76,7 +78,8 @@ TEST_P(DurabilityTest, RestartKeepsTopicsAndEveryAcknowledgedMessage) {
 TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
   // A publisher streams numbered messages; we SIGKILL the broker while acks
   // are flowing, then check every acked message is stored, at its offset.
-  absl::Mutex mutex;
+  std::mutex mutex;
+  std::condition_variable changed;
   std::map<uint64_t, std::string> acked;  // offset -> value
   std::atomic<bool> stop{false};
   std::unique_ptr<Client> publisher = ConnectOrDie(*broker_, "publisher");
@@ -89,16 +92,16 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
                              stop = true;
                              return;
                            }
-                           absl::MutexLock lock(&mutex);
+                           std::lock_guard<std::mutex> lock(mutex);
                            acked[r->offset] = value;
+                           changed.notify_all();
                          });
     }
   });
   {
-    absl::MutexLock lock(&mutex);
-    auto enough = [&] { return acked.size() >= 20000; };
-    ASSERT_TRUE(
-        mutex.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(60)));
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(WaitFor(changed, lock, absl::Seconds(60),
+                        [&] { return acked.size() >= 20000; }));
   }
   broker_->Kill();
   stop = true;
@@ -112,7 +115,7 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
 
   std::map<uint64_t, std::string> expected;
   {
-    absl::MutexLock lock(&mutex);
+    std::lock_guard<std::mutex> lock(mutex);
     expected = acked;
   }
   ASSERT_TRUE(broker_->Restart().ok());
@@ -129,7 +132,8 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
 TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
   // Graceful stop: each publish in flight is either acknowledged (and then
   // stored) or failed with kUnavailable; the broker exits 0.
-  absl::Mutex mutex;
+  std::mutex mutex;
+  std::condition_variable changed;
   std::map<uint64_t, std::string> acked;
   int failed = 0;
   std::atomic<bool> stop{false};
@@ -140,9 +144,10 @@ TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
       publisher->Publish(
           "t.term", {.value = value},
           [&, value](absl::StatusOr<PublishResult> r) {
-            absl::MutexLock lock(&mutex);
+            std::lock_guard<std::mutex> lock(mutex);
             if (r.ok()) {
               acked[r->offset] = value;
+              changed.notify_all();
             } else {
               EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable)
                   << r.status();
@@ -153,10 +158,9 @@ TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
     }
   });
   {
-    absl::MutexLock lock(&mutex);
-    auto enough = [&] { return acked.size() >= 20000; };
-    ASSERT_TRUE(
-        mutex.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(60)));
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(WaitFor(changed, lock, absl::Seconds(60),
+                        [&] { return acked.size() >= 20000; }));
   }
   absl::StatusOr<int> code = broker_->Stop();
   stop = true;
@@ -167,7 +171,7 @@ TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
 
   std::map<uint64_t, std::string> expected;
   {
-    absl::MutexLock lock(&mutex);
+    std::lock_guard<std::mutex> lock(mutex);
     expected = acked;
   }
   ASSERT_TRUE(broker_->Restart().ok());

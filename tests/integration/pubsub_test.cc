@@ -1,14 +1,16 @@
 // Publish and subscribe through the client library against a real chorusd.
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/sync.h"
 #include "gmock/gmock.h"
 #include "tests/integration/test_util.h"
 
@@ -220,14 +222,16 @@ TEST_F(PubSubTest, StalledSubscriberDoesNotHoldUpOthersAndCatchesUpLater) {
   // The stalled client blocks its only I/O thread in the handler, so it stops
   // reading its socket altogether, like a hung consumer.
   std::unique_ptr<Client> stalled_client = ConnectOrDie(*broker_, "stalled");
-  absl::Notification release;
-  absl::Mutex mutex;
+  Notification release;
+  std::mutex mutex;
+  std::condition_variable changed;
   std::vector<uint64_t> stalled_offsets;
   auto stalled =
       stalled_client->Subscribe("t.stall", {}, [&](const ReceivedMessage& m) {
         if (m.offset == 0) release.WaitForNotification();
-        absl::MutexLock lock(&mutex);
+        std::lock_guard<std::mutex> lock(mutex);
         stalled_offsets.push_back(m.offset);
+        changed.notify_all();
       });
   ASSERT_TRUE(stalled.ok());
   Collector healthy;
@@ -245,20 +249,19 @@ TEST_F(PubSubTest, StalledSubscriberDoesNotHoldUpOthersAndCatchesUpLater) {
   // the other one was stuck on its first message.
   ASSERT_TRUE(healthy.WaitFor(kMessages));
   {
-    absl::MutexLock lock(&mutex);
+    std::lock_guard<std::mutex> lock(mutex);
     EXPECT_TRUE(stalled_offsets.empty());
   }
 
   // Released, it catches up from the log, in order, missing nothing.
   release.Notify();
   {
-    absl::MutexLock lock(&mutex);
-    auto done = [&] { return stalled_offsets.size() >= kMessages; };
-    ASSERT_TRUE(
-        mutex.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(30)));
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(WaitFor(changed, lock, absl::Seconds(30),
+                        [&] { return stalled_offsets.size() >= kMessages; }));
   }
   ASSERT_TRUE((*stalled)->Unsubscribe().ok());
-  absl::MutexLock lock(&mutex);
+  std::lock_guard<std::mutex> lock(mutex);
   ASSERT_EQ(stalled_offsets.size(), static_cast<size_t>(kMessages));
   for (int i = 0; i < kMessages; ++i) {
     ASSERT_EQ(stalled_offsets[i], static_cast<uint64_t>(i));
@@ -311,14 +314,14 @@ TEST_F(PubSubTest, OneClientPublishesSafelyFromManyThreads) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2500;
   std::vector<std::thread> threads;
-  absl::Mutex mutex;
+  std::mutex mutex;
   std::set<uint64_t> offsets;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (const PublishResult& r :
            PublishAll(*client_, "t.threads", kPerThread,
                       "t" + std::to_string(t) + "-")) {
-        absl::MutexLock lock(&mutex);
+        std::lock_guard<std::mutex> lock(mutex);
         offsets.insert(r.offset);
       }
     });

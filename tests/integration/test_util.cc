@@ -1,6 +1,9 @@
 #include "tests/integration/test_util.h"
 
 #include <future>
+#include <mutex>
+
+#include "common/sync.h"
 
 namespace chorus::testing {
 
@@ -17,26 +20,25 @@ Client::MessageHandler Collector::Handler() {
     for (const auto& [name, value] : m.headers) {
       r.headers.emplace_back(std::string(name), std::string(value));
     }
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     messages_.push_back(std::move(r));
+    changed_.notify_all();
   };
 }
 
 bool Collector::WaitFor(size_t count, absl::Duration timeout) {
-  absl::MutexLock lock(&mutex_);
-  auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return messages_.size() >= count;
-  };
-  return mutex_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  std::unique_lock<std::mutex> lock(mutex_);
+  return chorus::WaitFor(changed_, lock, timeout,
+                         [&] { return messages_.size() >= count; });
 }
 
 std::vector<Received> Collector::Take() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return std::move(messages_);
 }
 
 size_t Collector::size() {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return messages_.size();
 }
 

@@ -7,12 +7,13 @@
 #ifndef CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 #define CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
@@ -42,7 +43,8 @@ class Collector {
   size_t size();
 
  private:
-  absl::Mutex mutex_;
+  std::mutex mutex_;
+  std::condition_variable changed_;  // notified on every message
   std::vector<Received> messages_ ABSL_GUARDED_BY(mutex_);
 };
 

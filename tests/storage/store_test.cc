@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/blocking_counter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -119,17 +119,17 @@ TEST_P(CommitTest, CallsDoneExactlyOnceAfterTheWrite) {
                        PartitionLog::Open(store.get(), 1));
   constexpr int kCommits = 20;
   std::atomic<int> calls[kCommits] = {};
-  absl::BlockingCounter done(kCommits);
+  std::latch done(kCommits);
   for (int i = 0; i < kCommits; ++i) {
     store->Commit(OneBatch(*log), [&, i](absl::Status status) {
       EXPECT_OK(status);
-      if (calls[i]++ == 0) done.DecrementCount();
+      if (calls[i]++ == 0) done.count_down();
     });
     if (GetParam() != FsyncMode::kAlways) {
       EXPECT_EQ(calls[i].load(), 1);  // inline
     }
   }
-  done.Wait();
+  done.wait();
 
   std::vector<std::string> batches;
   ASSERT_OK(log->Read(0, kCommits, 1 << 20, &batches));
@@ -153,7 +153,7 @@ TEST(StoreTest, AlwaysGroupCommitsConcurrentCommitters) {
   constexpr int kThreads = 4;
   constexpr int kCommitsPerThread = 100;
   std::vector<std::atomic<int>> calls(kThreads * kCommitsPerThread);
-  absl::BlockingCounter done(kThreads * kCommitsPerThread);
+  std::latch done(kThreads * kCommitsPerThread);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -165,13 +165,13 @@ TEST(StoreTest, AlwaysGroupCommitsConcurrentCommitters) {
         const int id = t * kCommitsPerThread + i;
         store->Commit(OneBatch(**log), [&, id](absl::Status status) {
           EXPECT_OK(status);
-          if (calls[id]++ == 0) done.DecrementCount();
+          if (calls[id]++ == 0) done.count_down();
         });
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  done.Wait();
+  done.wait();
   store.reset();
   for (const std::atomic<int>& count : calls) EXPECT_EQ(count.load(), 1);
 }
