@@ -22,6 +22,8 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     options.threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
+  // Lease ids name their shard in 8 bits.
+  options.threads = std::min(options.threads, kMaxShards);
   std::unique_ptr<Broker> broker(new Broker(std::move(options)));
   CHORUS_ASSIGN_OR_RETURN(broker->store_,
                           storage::Store::Open(broker->options_.store));
@@ -31,6 +33,11 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   broker->registry_ =
       std::make_unique<TopicRegistry>(broker->store_.get(), &broker->shards_);
   CHORUS_RETURN_IF_ERROR(broker->registry_->Load());
+  broker->catalog_ =
+      std::make_unique<SubscriptionCatalog>(broker->store_.get());
+  CHORUS_RETURN_IF_ERROR(broker->catalog_->Load());
+  broker->dead_letters_ =
+      std::make_unique<DeadLetters>(broker->registry_.get());
   CHORUS_RETURN_IF_ERROR(broker->Listen());
   for (auto& shard : broker->shards_) {
     broker->retention_timers_.push_back(
@@ -83,7 +90,8 @@ void Broker::Accept() {
         } else {
           auto session = std::make_shared<Session>(
               std::move(socket), shard,
-              SessionContext{&options_, registry_.get()});
+              SessionContext{&options_, registry_.get(), catalog_.get(),
+                             dead_letters_.get(), &shards_});
           asio::post(shard->executor(), [shard, session] {
             shard->sessions().insert(session);
             session->Start();
@@ -144,8 +152,14 @@ void Broker::Shutdown() {
   }
   for (auto& shard : shards_) {
     shard->sessions().clear();
+    // Tracked cursors and their partitions hold each other.
+    for (const auto& partition : shard->partitions()) {
+      partition->DropTrackedCursors();
+    }
     shard->partitions().clear();
   }
+  dead_letters_.reset();
+  catalog_.reset();
   registry_.reset();
   store_.reset();
   Log(LogLevel::kInfo, "server", "stopped");

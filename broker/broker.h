@@ -17,11 +17,16 @@
 #include "absl/status/statusor.h"
 #include "asio.hpp"
 #include "broker/broker_options.h"
+#include "broker/dead_letters.h"
 #include "broker/shard.h"
+#include "broker/subscription_catalog.h"
 #include "broker/topic_registry.h"
 #include "storage/store.h"
 
 namespace chorus::broker {
+
+// Most shards a broker runs.
+inline constexpr int kMaxShards = 256;
 
 // Start and Shutdown are called from one control thread (main); the broker's
 // work runs on its shards.
@@ -52,6 +57,8 @@ class Broker {
   std::unique_ptr<storage::Store> store_;
   ShardSet shards_;
   std::unique_ptr<TopicRegistry> registry_;
+  std::unique_ptr<SubscriptionCatalog> catalog_;
+  std::unique_ptr<DeadLetters> dead_letters_;
   std::optional<asio::ip::tcp::acceptor> acceptor_;
   std::vector<std::unique_ptr<asio::steady_timer>> retention_timers_;
   size_t next_shard_ = 0;

@@ -1,5 +1,7 @@
 #include "broker/delivery.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/string_views.h"
 #include "proto/frame_codec.h"
@@ -16,6 +18,7 @@ constexpr uint32_t kFrameDeliverField = 18;
 constexpr uint32_t kDeliverSubscriptionIdField = 1;
 constexpr uint32_t kDeliverTopicField = 2;
 constexpr uint32_t kDeliverPartitionField = 3;
+constexpr uint32_t kDeliverDeliveryCountField = 9;
 
 }  // namespace
 
@@ -27,56 +30,64 @@ void AppendDeliveryHead(absl::string_view topic, uint32_t partition,
 
 absl::StatusOr<std::shared_ptr<const DeliveryBatch>> DeliveryBatch::FromStored(
     absl::string_view topic, uint32_t partition, std::string_view stored,
-    uint64_t from) {
+    uint64_t from, uint64_t to) {
   absl::StatusOr<storage::StoredBatchView> view =
       storage::ParseStoredBatch(stored);
   if (!view.ok()) return view.status();
   const storage::StoredBatchHeader& header = view->header;
-  if (header.base_offset + header.count <= from) {
-    return absl::OutOfRangeError(
-        absl::StrCat("batch at ", header.base_offset, " ends before ", from));
+  const uint64_t end = header.base_offset + header.count;
+  if (end <= from || header.base_offset >= to) {
+    return absl::OutOfRangeError(absl::StrCat("batch at ", header.base_offset,
+                                              " holds nothing in [", from, ", ",
+                                              to, ")"));
   }
   auto batch = std::make_shared<DeliveryBatch>();
+  batch->publisher = std::string(header.publisher);
   AppendDeliveryHead(topic, partition, &batch->body);
-  if (header.base_offset >= from) {
+  if (header.base_offset >= from && end <= to) {
     batch->base_offset = header.base_offset;
     batch->count = header.count;
     batch->body.append(stored);
     return batch;
   }
-  // Slice: keep the encoded records from `from` on, as they are.
-  const uint64_t skip = from - header.base_offset;
+  // Slice: keep the encoded records in range, as they are.
+  const uint64_t first = std::max(from, header.base_offset);
+  const uint64_t last = std::min(to, end);
   proto::RecordReader reader(view->records);
   proto::RecordView record;
-  uint64_t index = 0;
-  std::string_view kept;
-  while (reader.Next(&record)) {
-    if (index++ == skip) {
-      kept = std::string_view(
-          record.encoded.data(),
-          view->records.data() + view->records.size() - record.encoded.data());
-      break;
-    }
+  uint64_t offset = header.base_offset;
+  const char* kept_begin = nullptr;
+  const char* kept_end = nullptr;
+  while (offset < last && reader.Next(&record)) {
+    if (offset == first) kept_begin = record.encoded.data();
+    kept_end = record.encoded.data() + record.encoded.size();
+    ++offset;
   }
-  if (!reader.status().ok() || kept.empty()) {
+  if (!reader.status().ok() || kept_begin == nullptr || offset != last) {
     return absl::DataLossError(absl::StrCat(
         "stored batch at offset ", header.base_offset, " of ", topic, "/",
         partition, " has fewer records than its count"));
   }
   storage::StoredBatchHeader sliced = header;
-  sliced.base_offset = from;
-  sliced.count = static_cast<uint32_t>(header.count - skip);
+  sliced.base_offset = first;
+  sliced.count = static_cast<uint32_t>(last - first);
   batch->base_offset = sliced.base_offset;
   batch->count = sliced.count;
-  storage::AppendStoredBatch(sliced, kept, &batch->body);
+  storage::AppendStoredBatch(
+      sliced, std::string_view(kept_begin, kept_end - kept_begin),
+      &batch->body);
   return batch;
 }
 
-std::string DeliveryPrefix(uint64_t subscription_id,
-                           const DeliveryBatch& batch) {
+std::string DeliveryPrefix(uint64_t subscription_id, const DeliveryBatch& batch,
+                           uint32_t delivery_count) {
+  const size_t count_size =
+      delivery_count == 0
+          ? 0
+          : proto::VarintFieldSize(kDeliverDeliveryCountField, delivery_count);
   const size_t deliver_size =
       proto::VarintFieldSize(kDeliverSubscriptionIdField, subscription_id) +
-      batch.body.size();
+      count_size + batch.body.size();
   const size_t frame_size =
       proto::BytesFieldSize(kFrameDeliverField, deliver_size);
   std::string prefix(proto::kFrameHeaderBytes, '\0');
@@ -87,6 +98,10 @@ std::string DeliveryPrefix(uint64_t subscription_id,
   proto::AppendVarint(deliver_size, &prefix);
   proto::AppendVarintField(kDeliverSubscriptionIdField, subscription_id,
                            &prefix);
+  if (delivery_count != 0) {
+    proto::AppendVarintField(kDeliverDeliveryCountField, delivery_count,
+                             &prefix);
+  }
   return prefix;
 }
 

@@ -24,17 +24,17 @@ namespace chorus::broker {
 struct DeliveryBatch {
   uint64_t base_offset = 0;
   uint32_t count = 0;
+  std::string publisher;  // identity stamped by the broker
   std::string body;
 
   uint64_t end_offset() const { return base_offset + count; }
 
-  // Builds a batch from a stored value, keeping only offsets >= `from` (the
-  // records before it are sliced off, never re-encoded). kDataLoss if the
-  // value does not decode; kOutOfRange if it holds nothing at or after
-  // `from`.
+  // Builds a batch from a stored value, keeping only offsets in [from, to)
+  // (the other records are sliced off, never re-encoded). kDataLoss if the
+  // value does not decode; kOutOfRange if it holds nothing in the range.
   static absl::StatusOr<std::shared_ptr<const DeliveryBatch>> FromStored(
       absl::string_view topic, uint32_t partition, std::string_view stored,
-      uint64_t from);
+      uint64_t from, uint64_t to = UINT64_MAX);
 };
 
 // Appends Deliver fields 2 and 3 (topic, partition): what precedes the stored
@@ -43,9 +43,10 @@ void AppendDeliveryHead(absl::string_view topic, uint32_t partition,
                         std::string* body);
 
 // The per-subscriber bytes that precede `batch.body` on the wire: a complete
-// frame header whose Frame holds one Deliver for `subscription_id`.
-std::string DeliveryPrefix(uint64_t subscription_id,
-                           const DeliveryBatch& batch);
+// frame header whose Frame holds one Deliver for `subscription_id`, with
+// `delivery_count` when it is not zero.
+std::string DeliveryPrefix(uint64_t subscription_id, const DeliveryBatch& batch,
+                           uint32_t delivery_count = 0);
 
 }  // namespace chorus::broker
 

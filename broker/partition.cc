@@ -7,17 +7,20 @@
 #include "absl/time/clock.h"
 #include "broker/subscription.h"
 #include "common/log.h"
+#include "proto/records.h"
+#include "storage/key_table.h"
 
 namespace chorus::broker {
 
 Partition::Partition(std::string topic, uint32_t index, Shard* shard,
                      std::unique_ptr<storage::PartitionLog> log,
-                     storage::RetentionPolicy retention)
+                     storage::RetentionPolicy retention, bool status_topic)
     : topic_(std::move(topic)),
       index_(index),
       shard_(shard),
       log_(std::move(log)),
       retention_(retention),
+      status_topic_(status_topic),
       committed_end_(log_->next_offset()),
       start_offset_(log_->start_offset()) {}
 
@@ -41,6 +44,8 @@ void Partition::Append(std::string records, uint32_t count,
                    commit.Batch(), &batch->body);
   batch->base_offset = header.base_offset;
   batch->count = header.count;
+  batch->publisher = std::string(publisher);
+  if (status_topic_) StageKeys(records, header, commit.Batch());
   commit.OnStored([self = shared_from_this(), batch = std::move(batch),
                    done = std::move(done)](absl::Status status) mutable {
     if (!status.ok()) {
@@ -58,8 +63,104 @@ void Partition::Append(std::string records, uint32_t count,
   });
 }
 
+void Partition::StageKeys(std::string_view records,
+                          const storage::StoredBatchHeader& header,
+                          storage::CommitBatch* commit) {
+  const storage::KeyTable keys(log_->store());
+  proto::RecordReader reader(records);
+  proto::RecordView record;
+  std::string entry;
+  for (uint64_t offset = header.base_offset; reader.Next(&record); ++offset) {
+    if (record.key.empty()) continue;
+    storage::StoredBatchHeader one = header;
+    one.base_offset = offset;
+    one.count = 1;
+    entry.clear();
+    storage::AppendStoredBatch(one, record.encoded, &entry);
+    keys.StagePut(log_->partition_id(), record.key, entry, commit);
+  }
+}
+
+void Partition::MarkStale(std::string key, uint64_t offset, std::string reason,
+                          std::string publisher) {
+  if (removed_ || failed_ || !status_topic_) return;
+  if (log_->next_offset() != committed_end()) {
+    // An append still in flight may hold this key: decide after it.
+    shard_->group_commit().Batch();
+    shard_->group_commit().OnStored(
+        [self = shared_from_this(), key = std::move(key), offset,
+         reason = std::move(reason),
+         publisher = std::move(publisher)](absl::Status) mutable {
+          self->MarkStale(std::move(key), offset, std::move(reason),
+                          std::move(publisher));
+        });
+    return;
+  }
+  absl::StatusOr<std::optional<std::string>> last =
+      storage::KeyTable(log_->store()).Get(log_->partition_id(), key);
+  if (!last.ok() || !last->has_value()) return;
+  absl::StatusOr<storage::StoredBatchView> view =
+      storage::ParseStoredBatch(**last);
+  if (!view.ok() || view->header.base_offset != offset) return;
+  std::string records;
+  const proto::HeaderPair stale[] = {{std::string(kStaleHeader), reason}};
+  proto::AppendRecord(key, "", stale, &records);
+  Append(std::move(records), 1, publisher,
+         [topic = topic_, key](absl::StatusOr<AppendResult> result) {
+           if (result.ok()) return;
+           Log(LogLevel::kError, "status",
+               absl::StrCat("stale marker for ", topic, " key ", key, ": ",
+                            result.status().ToString()));
+         });
+}
+
+void Partition::JoinTracked(const TrackingConfig& config,
+                            int64_t topic_created_ms, DeadLetters* dead_letters,
+                            uint64_t member_id,
+                            std::weak_ptr<TrackedMember> member) {
+  std::shared_ptr<TrackedCursor>& cursor = tracked_[config.name];
+  absl::Status opened =
+      removed_
+          ? absl::NotFoundError(absl::StrCat("topic ", topic_, " was deleted"))
+          : absl::OkStatus();
+  if (opened.ok() && cursor == nullptr) {
+    cursor = std::make_shared<TrackedCursor>(shared_from_this(), config,
+                                             dead_letters);
+    opened = cursor->Open(topic_created_ms);
+  }
+  if (!opened.ok()) {
+    tracked_.erase(config.name);
+    if (std::shared_ptr<TrackedMember> endpoint = member.lock()) {
+      asio::post(endpoint->shard()->executor(),
+                 [endpoint, opened] { endpoint->Started(opened); });
+    }
+    return;
+  }
+  cursor->Join(member_id, std::move(member));
+}
+
+std::shared_ptr<TrackedCursor> Partition::FindTracked(
+    const std::string& name) const {
+  auto it = tracked_.find(name);
+  return it == tracked_.end() ? nullptr : it->second;
+}
+
+void Partition::ForgetTracked(const std::string& name) {
+  auto it = tracked_.find(name);
+  if (it == tracked_.end()) return;
+  std::shared_ptr<TrackedCursor> cursor = std::move(it->second);
+  tracked_.erase(it);
+  cursor->Close();
+}
+
+void Partition::DropTrackedCursors() {
+  for (const auto& [name, cursor] : tracked_) cursor->Close();
+  tracked_.clear();
+}
+
 void Partition::Committed(std::shared_ptr<const DeliveryBatch> batch) {
   committed_end_.store(batch->end_offset(), std::memory_order_release);
+  for (const auto& [name, cursor] : tracked_) cursor->OnCommitted();
   for (const auto& [shard, cursors] : cursors_by_shard_) {
     asio::post(shard->executor(), [batch, cursors = cursors] {
       for (const auto& cursor : *cursors) cursor->OnStored(batch);
@@ -82,6 +183,10 @@ absl::StatusOr<uint64_t> Partition::ResolveStart(
       return end - std::min(value, end - first);
     case wire::StartPosition::TIME:
       return log_->FindOffsetAtTime(start.value(), first, end);
+    case wire::StartPosition::SNAPSHOT:
+      // Appends still in flight are not in the key table yet: they come
+      // from the log, after the snapshot.
+      return committed_end();
     case wire::StartPosition::LATEST:
     default:
       return end;
@@ -161,12 +266,23 @@ void Partition::Remove() {
     Log(LogLevel::kWarning, "partition",
         absl::StrCat(topic_, "/", index_, ": delete: ", deleted.ToString()));
   }
+  if (status_topic_) {
+    if (absl::Status deleted =
+            storage::KeyTable(log_->store()).DeleteAll(log_->partition_id());
+        !deleted.ok()) {
+      Log(LogLevel::kWarning, "partition",
+          absl::StrCat(topic_, "/", index_,
+                       ": delete keys: ", deleted.ToString()));
+    }
+  }
   for (const auto& cursor : cursors_) {
     asio::post(cursor->shard()->executor(),
                [cursor] { cursor->OnPartitionRemoved(); });
   }
   cursors_.clear();
   cursors_by_shard_.clear();
+  for (const auto& [name, cursor] : tracked_) cursor->Close();
+  tracked_.clear();
 }
 
 }  // namespace chorus::broker

@@ -1,5 +1,6 @@
 // Partition: one partition of a topic on this broker — its log, its
-// committed offset and the cursors that follow it.
+// committed offset, the cursors that follow it and, for a status topic, the
+// last value of each key (KeyTable).
 //
 // Ownership and threading: shared by its Topic and by in-flight work. Every
 // method except the const accessors runs on the owning shard (shard()).
@@ -19,17 +20,22 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "broker/delivery.h"
 #include "broker/shard.h"
+#include "broker/tracked_cursor.h"
 #include "proto/protocol.pb.h"
 #include "storage/partition_log.h"
 
 namespace chorus::broker {
 
 class PartitionCursor;
+
+// The header of a stale marker (Partition::MarkStale).
+inline constexpr std::string_view kStaleHeader = "chorus-stale";
 
 struct AppendResult {
   uint64_t base_offset = 0;
@@ -44,13 +50,15 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   Partition(std::string topic, uint32_t index, Shard* shard,
             std::unique_ptr<storage::PartitionLog> log,
-            storage::RetentionPolicy retention);
+            storage::RetentionPolicy retention, bool status_topic);
 
   const std::string& topic() const { return topic_; }
   uint32_t index() const { return index_; }
   Shard* shard() const { return shard_; }
   // Thread-safe read access to the log (bounded by committed_end()).
   const storage::PartitionLog& log() const { return *log_; }
+  // A status topic's partition keeps the last value of each key.
+  bool status_topic() const { return status_topic_; }
   // One past the last offset whose append is stored.
   uint64_t committed_end() const {
     return committed_end_.load(std::memory_order_acquire);
@@ -63,8 +71,20 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // when the batch is stored under the fsync setting. Errors: kNotFound
   // when the topic was deleted, kInternal when storage failed (the partition
   // then refuses further appends: its offsets can no longer be trusted).
+  // A status topic stages each keyed record into its KeyTable in the same
+  // commit.
   void Append(std::string records, uint32_t count, std::string_view publisher,
               AppendDone done);
+
+  // Status topics: publishes a stale marker for `key` (empty value, header
+  // "chorus-stale: <reason>") unless the key's last value is no longer the
+  // one stored at `offset` (someone published it since). Errors are logged.
+  void MarkStale(std::string key, uint64_t offset, std::string reason,
+                 std::string publisher);
+
+  // Where `start` points now. Errors: those of the log (kDataLoss,
+  // kInternal) for a time lookup.
+  absl::StatusOr<uint64_t> ResolveStart(const wire::StartPosition& start);
 
   // Resolves `start` to an offset, adds `cursor` so that it hears of every
   // batch stored from then on, and tells the cursor where to start — in that
@@ -73,6 +93,20 @@ class Partition : public std::enable_shared_from_this<Partition> {
                  const wire::StartPosition& start);
   void RemoveCursor(const PartitionCursor* cursor);
 
+  // Adds a member to the tracked cursor called config.name, opening it
+  // first if needed; the member hears Started (with the error, if opening
+  // failed). `topic_created_ms` is the topic's creation time.
+  void JoinTracked(const TrackingConfig& config, int64_t topic_created_ms,
+                   DeadLetters* dead_letters, uint64_t member_id,
+                   std::weak_ptr<TrackedMember> member);
+  // The tracked cursor called `name`, or null.
+  std::shared_ptr<TrackedCursor> FindTracked(const std::string& name) const;
+  // Drops the cursor called `name` (its last member left, or its durable
+  // subscription was deleted).
+  void ForgetTracked(const std::string& name);
+  // Drops every tracked cursor (broker shutdown).
+  void DropTrackedCursors();
+
   void Describe(InfoDone done);
   // Applies the retention policy (called by the shard's retention timer).
   void ApplyRetention();
@@ -80,8 +114,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   void Remove();
 
  private:
-  absl::StatusOr<uint64_t> ResolveStart(const wire::StartPosition& start);
   void Committed(std::shared_ptr<const DeliveryBatch> batch);
+  void StageKeys(std::string_view records,
+                 const storage::StoredBatchHeader& header,
+                 storage::CommitBatch* commit);
   void RebuildCursorSnapshots();
 
   const std::string topic_;
@@ -89,6 +125,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   Shard* const shard_;
   std::unique_ptr<storage::PartitionLog> log_;
   const storage::RetentionPolicy retention_;
+  const bool status_topic_;
   std::atomic<uint64_t> committed_end_;
   std::atomic<uint64_t> start_offset_;
   bool failed_ = false;
@@ -100,6 +137,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   using CursorList = std::vector<std::shared_ptr<PartitionCursor>>;
   std::vector<std::pair<Shard*, std::shared_ptr<const CursorList>>>
       cursors_by_shard_;
+  absl::flat_hash_map<std::string, std::shared_ptr<TrackedCursor>> tracked_;
 };
 
 }  // namespace chorus::broker

@@ -151,11 +151,10 @@ void Session::Finish() {
   std::error_code ignored;
   socket_.close(ignored);
   reader_wake_.cancel();
-  for (const auto& [id, subscription] : subscriptions_) {
-    context_.registry->Unwatch(subscription.get());
-    subscription->Close();
+  while (!subscriptions_.empty()) {
+    CloseSubscription(subscriptions_.begin()->first);
   }
-  subscriptions_.clear();
+  bound_keys_.MarkAllStale("session-ended");
   queue_.clear();
   outbound_bytes_ = 0;
   shard_->sessions().erase(shared_from_this());
@@ -169,8 +168,20 @@ bool Session::HasRoom() const {
 }
 
 void Session::Deliver(uint64_t subscription_id,
-                      std::shared_ptr<const DeliveryBatch> batch) {
-  Enqueue({DeliveryPrefix(subscription_id, *batch), std::move(batch)});
+                      std::shared_ptr<const DeliveryBatch> batch,
+                      uint32_t delivery_count) {
+  Enqueue({DeliveryPrefix(subscription_id, *batch, delivery_count),
+           std::move(batch)});
+}
+
+void Session::SnapshotEnd(uint64_t subscription_id, const std::string& topic,
+                          uint32_t partition) {
+  wire::Frame frame;
+  wire::SnapshotEnd* end = frame.mutable_snapshot_end();
+  end->set_subscription_id(subscription_id);
+  end->set_topic(topic);
+  end->set_partition(partition);
+  Reply(0, frame);
 }
 
 void Session::Reply(uint64_t correlation_id, wire::Frame& frame) {

@@ -24,10 +24,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "asio.hpp"
+#include "broker/bound_keys.h"
 #include "broker/broker_options.h"
+#include "broker/dead_letters.h"
 #include "broker/delivery.h"
 #include "broker/shard.h"
 #include "broker/subscription.h"
+#include "broker/subscription_catalog.h"
 #include "broker/topic_registry.h"
 #include "proto/frame_codec.h"
 #include "proto/protocol.pb.h"
@@ -38,6 +41,9 @@ namespace chorus::broker {
 struct SessionContext {
   const BrokerOptions* options;
   TopicRegistry* registry;
+  SubscriptionCatalog* catalog;
+  DeadLetters* dead_letters;
+  ShardSet* shards;
 };
 
 class Session : public std::enable_shared_from_this<Session>,
@@ -56,7 +62,10 @@ class Session : public std::enable_shared_from_this<Session>,
   // DeliverySink
   bool HasRoom() const override;
   void Deliver(uint64_t subscription_id,
-               std::shared_ptr<const DeliveryBatch> batch) override;
+               std::shared_ptr<const DeliveryBatch> batch,
+               uint32_t delivery_count) override;
+  void SnapshotEnd(uint64_t subscription_id, const std::string& topic,
+                   uint32_t partition) override;
 
  private:
   struct Outbound {
@@ -69,15 +78,10 @@ class Session : public std::enable_shared_from_this<Session>,
   asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self);
   void Finish();
 
-  // Request dispatch (session_requests.cc).
+  // Request dispatch, publishing and topics (session_requests.cc).
   void HandleFrame(wire::Frame& frame);
   void HandleHello(uint64_t correlation_id, const wire::Hello& hello);
   void HandlePublish(uint64_t correlation_id, wire::Publish& publish);
-  void HandleSubscribe(uint64_t correlation_id,
-                       const wire::Subscribe& subscribe);
-  void HandleUnsubscribe(uint64_t correlation_id,
-                         const wire::Unsubscribe& unsubscribe);
-  void HandleCredit(const wire::Credit& credit);
   void HandleCreateTopic(uint64_t correlation_id,
                          const wire::CreateTopic& create);
   void HandleDescribeTopic(uint64_t correlation_id, absl::string_view name);
@@ -86,7 +90,38 @@ class Session : public std::enable_shared_from_this<Session>,
   absl::StatusOr<std::shared_ptr<Topic>> TopicForPublish(
       absl::string_view name);
   void DescribeInto(std::shared_ptr<Topic> topic, uint64_t correlation_id);
+
+  // Subscriptions, acks and their administration (session_subscriptions.cc).
+  void HandleSubscribe(uint64_t correlation_id,
+                       const wire::Subscribe& subscribe);
+  absl::StatusOr<SubscriptionSpec> SpecFor(const wire::Subscribe& subscribe);
+  void HandleUnsubscribe(uint64_t correlation_id,
+                         const wire::Unsubscribe& unsubscribe);
+  void HandleCredit(const wire::Credit& credit);
+  void HandleAck(uint64_t correlation_id, const wire::Ack& ack);
+  void HandleListSubscriptions(uint64_t correlation_id);
+  void HandleDescribeSubscription(uint64_t correlation_id,
+                                  const std::string& name);
+  void HandleDeleteSubscription(uint64_t correlation_id,
+                                const std::string& name);
+  // Gathers the partitions' view of `entry` and replies with it (or, with a
+  // list, adds it and replies once `list` is complete).
+  void DescribeSubscriptionInto(
+      SubscriptionCatalog::Entry entry,
+      absl::AnyInvocable<void(wire::SubscriptionInfo)> done);
   void CloseSubscription(uint64_t id);
+
+  // Leases and key binding on status topics (session_status.cc).
+  void HandleGrantLease(uint64_t correlation_id, const wire::GrantLease& grant);
+  void HandleKeepAlive(uint64_t correlation_id, uint64_t lease_id);
+  void HandleRevokeLease(uint64_t correlation_id, uint64_t lease_id);
+  // Runs `call` with the table holding `lease_id` on its shard; replies Ok,
+  // or kNotFound when `call` returns false.
+  void WithLease(uint64_t correlation_id, uint64_t lease_id,
+                 absl::AnyInvocable<bool(LeaseTable&)> call);
+  // After a publish to a status topic with bind or a lease: ties each keyed
+  // record to this session or the lease.
+  void BindKeys(bool bind, uint64_t lease_id, std::vector<KeyedRecord> records);
 
   // Output.
   void Reply(uint64_t correlation_id, wire::Frame& frame);
@@ -118,6 +153,8 @@ class Session : public std::enable_shared_from_this<Session>,
   asio::steady_timer reader_wake_;
 
   absl::flat_hash_map<uint64_t, std::shared_ptr<Subscription>> subscriptions_;
+  // Status keys bound to this connection (Publish.bind).
+  BoundKeys bound_keys_;
   absl::flat_hash_map<std::string, std::shared_ptr<Topic>> topic_cache_;
 };
 

@@ -28,11 +28,45 @@ struct PartitionPart {
 // A publish in flight: acked once every part is stored.
 struct PendingPublish {
   uint64_t correlation_id = 0;
+  std::shared_ptr<Topic> topic;
   std::vector<PartitionPart> parts;
   std::vector<uint32_t> record_partitions;
   size_t remaining = 0;
   absl::Status status;
+  // Status topics with bind or a lease: the keyed records, by index.
+  std::vector<std::pair<uint32_t, std::string>> keyed;
 };
+
+// Where each keyed record of a stored publish went: records of one part
+// hold consecutive offsets in publish order.
+std::vector<KeyedRecord> LocateKeyed(PendingPublish& pending) {
+  std::vector<KeyedRecord> located;
+  std::vector<uint64_t> next(pending.parts.size());
+  for (size_t j = 0; j < pending.parts.size(); ++j) {
+    next[j] = pending.parts[j].result.base_offset;
+  }
+  auto part_index = [&](uint32_t record) -> size_t {
+    if (pending.record_partitions.empty()) return 0;
+    const uint32_t p = pending.record_partitions[record];
+    for (size_t j = 0; j < pending.parts.size(); ++j) {
+      if (pending.parts[j].partition == p) return j;
+    }
+    return 0;
+  };
+  size_t keyed = 0;
+  uint32_t total = 0;
+  for (const PartitionPart& part : pending.parts) total += part.count;
+  for (uint32_t record = 0; record < total && keyed < pending.keyed.size();
+       ++record) {
+    const size_t j = part_index(record);
+    const uint64_t offset = next[j]++;
+    if (pending.keyed[keyed].first != record) continue;
+    located.push_back({pending.topic->partitions[pending.parts[j].partition],
+                       std::move(pending.keyed[keyed].second), offset});
+    ++keyed;
+  }
+  return located;
+}
 
 }  // namespace
 
@@ -62,6 +96,21 @@ void Session::HandleFrame(wire::Frame& frame) {
       return HandleListTopics(id);
     case wire::Frame::kDeleteTopic:
       return HandleDeleteTopic(id, frame.delete_topic().name());
+    case wire::Frame::kAck:
+      return HandleAck(id, frame.ack());
+    case wire::Frame::kListSubscriptions:
+      return HandleListSubscriptions(id);
+    case wire::Frame::kDescribeSubscription:
+      return HandleDescribeSubscription(id,
+                                        frame.describe_subscription().name());
+    case wire::Frame::kDeleteSubscription:
+      return HandleDeleteSubscription(id, frame.delete_subscription().name());
+    case wire::Frame::kGrantLease:
+      return HandleGrantLease(id, frame.grant_lease());
+    case wire::Frame::kKeepAlive:
+      return HandleKeepAlive(id, frame.keep_alive().lease_id());
+    case wire::Frame::kRevokeLease:
+      return HandleRevokeLease(id, frame.revoke_lease().lease_id());
     case wire::Frame::kPing: {
       wire::Frame reply;
       reply.mutable_pong();
@@ -152,6 +201,9 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
 
   auto pending = std::make_shared<PendingPublish>();
   pending->correlation_id = correlation_id;
+  pending->topic = topic;
+  const bool binds =
+      topic->config.status() && (publish.bind() || publish.lease_id() != 0);
   proto::RecordReader reader(publish.records());
   proto::RecordView record;
   uint32_t count = 0;
@@ -163,6 +215,9 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
           absl::ResourceExhaustedError(absl::StrCat(
               "message ", count, " is ", record.body.size(),
               " bytes; the limit is ", context_.options->max_message_bytes)));
+    }
+    if (binds && !record.key.empty()) {
+      pending->keyed.emplace_back(count, std::string(record.key));
     }
     ++count;
     if (by_key) {
@@ -205,35 +260,39 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
   for (size_t i = 0; i < pending->parts.size(); ++i) {
     PartitionPart& part = pending->parts[i];
     std::shared_ptr<Partition> partition = topic->partitions[part.partition];
-    auto on_stored = [self = shared_from_this(), pending,
-                      i](absl::StatusOr<AppendResult> result) {
-      asio::post(self->shard_->executor(),
-                 [self, pending, i, result = std::move(result)] {
-                   if (result.ok()) {
-                     pending->parts[i].result = *result;
-                   } else if (pending->status.ok()) {
-                     pending->status = result.status();
-                   }
-                   if (--pending->remaining > 0) return;
-                   --self->pending_publishes_;
-                   if (!pending->status.ok()) {
-                     self->ReplyError(pending->correlation_id, pending->status);
-                   } else {
-                     wire::Frame reply;
-                     wire::PublishAck* ack = reply.mutable_publish_ack();
-                     for (const PartitionPart& part : pending->parts) {
-                       wire::PartitionRange* range = ack->add_ranges();
-                       range->set_partition(part.partition);
-                       range->set_first_offset(part.result.base_offset);
-                       range->set_count(part.result.count);
-                     }
-                     ack->mutable_record_partitions()->Assign(
-                         pending->record_partitions.begin(),
-                         pending->record_partitions.end());
-                     self->Reply(pending->correlation_id, reply);
-                   }
-                   self->WakeWriter();
-                 });
+    auto on_stored = [self = shared_from_this(), pending, i,
+                      bind = publish.bind(), lease_id = publish.lease_id()](
+                         absl::StatusOr<AppendResult> result) {
+      asio::post(self->shard_->executor(), [self, pending, i, bind, lease_id,
+                                            result = std::move(result)] {
+        if (result.ok()) {
+          pending->parts[i].result = *result;
+        } else if (pending->status.ok()) {
+          pending->status = result.status();
+        }
+        if (--pending->remaining > 0) return;
+        --self->pending_publishes_;
+        if (!pending->status.ok()) {
+          self->ReplyError(pending->correlation_id, pending->status);
+        } else {
+          wire::Frame reply;
+          wire::PublishAck* ack = reply.mutable_publish_ack();
+          for (const PartitionPart& part : pending->parts) {
+            wire::PartitionRange* range = ack->add_ranges();
+            range->set_partition(part.partition);
+            range->set_first_offset(part.result.base_offset);
+            range->set_count(part.result.count);
+          }
+          ack->mutable_record_partitions()->Assign(
+              pending->record_partitions.begin(),
+              pending->record_partitions.end());
+          self->Reply(pending->correlation_id, reply);
+          if (!pending->keyed.empty()) {
+            self->BindKeys(bind, lease_id, LocateKeyed(*pending));
+          }
+        }
+        self->WakeWriter();
+      });
     };
     asio::dispatch(
         partition->shard()->executor(),
@@ -242,70 +301,6 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
           partition->Append(std::move(records), count, publisher,
                             std::move(on_stored));
         });
-  }
-}
-
-void Session::HandleSubscribe(uint64_t correlation_id,
-                              const wire::Subscribe& subscribe) {
-  absl::StatusOr<TopicFilter> filter = TopicFilter::Parse(subscribe.filter());
-  if (!filter.ok()) return ReplyError(correlation_id, filter.status());
-  const uint64_t id = subscribe.subscription_id();
-  if (subscriptions_.contains(id)) {
-    return ReplyError(correlation_id,
-                      absl::AlreadyExistsError(absl::StrCat(
-                          "subscription id ", id, " is already in use")));
-  }
-  auto subscription = std::make_shared<Subscription>(
-      id, *std::move(filter), subscribe.start(), subscribe.credit_messages(),
-      subscribe.credit_bytes(), shard_, this);
-  subscriptions_[id] = subscription;
-  for (const std::shared_ptr<Topic>& topic :
-       context_.registry->Watch(subscription, subscription.get())) {
-    subscription->AttachTopic(topic, /*newly_created=*/false);
-  }
-  subscription->WhenStarted(
-      [self = shared_from_this(), correlation_id, id](absl::Status status) {
-        if (!status.ok()) {
-          if (status.code() != absl::StatusCode::kCancelled) {
-            self->CloseSubscription(id);
-          }
-          self->ReplyError(correlation_id, status);
-          return;
-        }
-        wire::Frame reply;
-        reply.mutable_subscribe_ack()->set_subscription_id(id);
-        self->Reply(correlation_id, reply);
-      });
-}
-
-void Session::CloseSubscription(uint64_t id) {
-  auto it = subscriptions_.find(id);
-  if (it == subscriptions_.end()) return;
-  std::shared_ptr<Subscription> subscription = std::move(it->second);
-  subscriptions_.erase(it);
-  context_.registry->Unwatch(subscription.get());
-  subscription->Close();
-}
-
-void Session::HandleUnsubscribe(uint64_t correlation_id,
-                                const wire::Unsubscribe& unsubscribe) {
-  if (!subscriptions_.contains(unsubscribe.subscription_id())) {
-    return ReplyError(correlation_id,
-                      absl::NotFoundError(absl::StrCat(
-                          "no subscription ", unsubscribe.subscription_id())));
-  }
-  CloseSubscription(unsubscribe.subscription_id());
-  wire::Frame reply;
-  reply.mutable_ok();
-  Reply(correlation_id, reply);
-}
-
-void Session::HandleCredit(const wire::Credit& credit) {
-  // Credit for a subscription that just ended is not an error: it crossed
-  // the Unsubscribe on the wire.
-  auto it = subscriptions_.find(credit.subscription_id());
-  if (it != subscriptions_.end()) {
-    it->second->AddCredit(credit.messages(), credit.bytes());
   }
 }
 

@@ -37,7 +37,9 @@ void GroupCommit::CommitNow() {
 }
 
 Shard::Shard(int index, storage::Store* store)
-    : index_(index), group_commit_(store, io_context_.get_executor()) {}
+    : index_(index),
+      group_commit_(store, io_context_.get_executor()),
+      leases_(index, io_context_.get_executor()) {}
 
 Shard::~Shard() { Stop(); }
 

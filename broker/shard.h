@@ -20,6 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "asio.hpp"
+#include "broker/lease_table.h"
 #include "storage/store.h"
 
 namespace chorus::broker {
@@ -73,6 +74,8 @@ class Shard {
   void Stop();
 
   GroupCommit& group_commit() { return group_commit_; }
+  // Leases granted through this shard.
+  LeaseTable& leases() { return leases_; }
 
   // Partitions owned by this shard, for retention.
   absl::flat_hash_set<std::shared_ptr<Partition>>& partitions() {
@@ -90,6 +93,7 @@ class Shard {
       work_;
   std::thread thread_;
   GroupCommit group_commit_;
+  LeaseTable leases_;
   absl::flat_hash_set<std::shared_ptr<Partition>> partitions_;
   absl::flat_hash_set<std::shared_ptr<Session>> sessions_;
 };

@@ -5,8 +5,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "broker/member_cursor.h"
 #include "broker/partition.h"
 #include "common/log.h"
+#include "storage/key_table.h"
 
 namespace chorus::broker {
 namespace {
@@ -28,8 +30,11 @@ void AddSaturating(uint64_t grant, int64_t* budget) {
 
 PartitionCursor::PartitionCursor(Subscription* owner,
                                  std::shared_ptr<Partition> partition,
-                                 Shard* shard)
-    : owner_(owner), partition_(std::move(partition)), shard_(shard) {}
+                                 Shard* shard, bool snapshot)
+    : owner_(owner),
+      partition_(std::move(partition)),
+      shard_(shard),
+      snapshot_(snapshot) {}
 
 void PartitionCursor::Start(absl::StatusOr<uint64_t> offset) {
   if (closed_) return;
@@ -50,12 +55,23 @@ void PartitionCursor::Start(absl::StatusOr<uint64_t> offset) {
   Pump();
 }
 
+bool PartitionCursor::Wanted(const DeliveryBatch& batch) const {
+  const std::string& from = owner_->spec().from_publisher;
+  return from.empty() || batch.publisher == from;
+}
+
 void PartitionCursor::OnStored(std::shared_ptr<const DeliveryBatch> batch) {
   if (closed_ || !started_ || batch->end_offset() <= next_) return;
-  if (batch->base_offset == next_ && !read_scheduled_ && owner_->CanSend()) {
-    next_ = batch->end_offset();
-    owner_->Send(std::move(batch));
-    return;
+  if (batch->base_offset == next_ && !read_scheduled_ && !snapshot_) {
+    if (!Wanted(*batch)) {
+      next_ = batch->end_offset();
+      return;
+    }
+    if (owner_->CanSend()) {
+      next_ = batch->end_offset();
+      owner_->Send(std::move(batch));
+      return;
+    }
   }
   Pump();
 }
@@ -68,12 +84,60 @@ void PartitionCursor::OnPartitionRemoved() {
 
 void PartitionCursor::Pump() {
   if (closed_ || !started_ || read_scheduled_) return;
-  if (next_ >= partition_->committed_end() || !owner_->CanSend()) return;
+  if ((!snapshot_ && next_ >= partition_->committed_end()) ||
+      !owner_->CanSend()) {
+    return;
+  }
   read_scheduled_ = true;
   asio::post(shard_->executor(), [self = shared_from_this()] {
     self->read_scheduled_ = false;
-    self->ReadFromLog();
+    if (self->snapshot_) {
+      self->ReadSnapshot();
+    } else {
+      self->ReadFromLog();
+    }
   });
+}
+
+void PartitionCursor::ReadSnapshot() {
+  if (closed_) return;
+  std::vector<storage::KeyTable::Entry> entries;
+  absl::StatusOr<bool> any = false;
+  if (partition_->status_topic()) {
+    any = storage::KeyTable(partition_->log().store())
+              .Scan(partition_->log().partition_id(), snapshot_after_set_,
+                    snapshot_after_, kReadChunkBytes, &entries);
+  }
+  if (!any.ok()) {
+    Log(LogLevel::kError, "subscription",
+        absl::StrCat("snapshot of ", partition_->topic(), "/",
+                     partition_->index(), ": ", any.status().ToString()));
+    return;
+  }
+  for (storage::KeyTable::Entry& entry : entries) {
+    if (!owner_->CanSend()) return;
+    snapshot_after_set_ = true;
+    snapshot_after_ = std::move(entry.key);
+    absl::StatusOr<std::shared_ptr<const DeliveryBatch>> batch =
+        DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
+                                  entry.stored, 0, next_);
+    // Values stored at or after the start offset come from the log.
+    if (batch.status().code() == absl::StatusCode::kOutOfRange) continue;
+    if (!batch.ok()) {
+      Log(LogLevel::kError, "subscription",
+          absl::StrCat("data loss in the snapshot of ", partition_->topic(),
+                       "/", partition_->index(), ": ",
+                       batch.status().ToString()));
+      continue;
+    }
+    if (Wanted(**batch)) owner_->Send(*std::move(batch));
+  }
+  if (!*any) {
+    snapshot_ = false;
+    snapshot_after_.clear();
+    owner_->SendSnapshotEnd(*partition_);
+  }
+  Pump();
 }
 
 void PartitionCursor::ReadFromLog() {
@@ -95,6 +159,10 @@ void PartitionCursor::ReadFromLog() {
         DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
                                   value, next_);
     if (batch.status().code() == absl::StatusCode::kOutOfRange) continue;
+    if (batch.ok() && !Wanted(**batch)) {
+      next_ = (*batch)->end_offset();
+      continue;
+    }
     if (!batch.ok()) {
       // Reported, not skipped silently: the subscriber stops at the damage.
       Log(LogLevel::kError, "subscription",
@@ -122,30 +190,41 @@ void PartitionCursor::Close() {
              });
 }
 
-Subscription::Subscription(uint64_t id, TopicFilter filter,
-                           wire::StartPosition start, uint64_t credit_messages,
-                           uint64_t credit_bytes, Shard* shard,
-                           DeliverySink* sink)
-    : id_(id),
-      filter_(std::move(filter)),
-      start_(std::move(start)),
+Subscription::Subscription(SubscriptionSpec spec, Shard* shard,
+                           DeliverySink* sink, DeadLetters* dead_letters)
+    : spec_(std::move(spec)),
       shard_(shard),
       sink_(sink),
-      credit_messages_(static_cast<int64_t>(credit_messages)),
-      credit_bytes_(static_cast<int64_t>(credit_bytes)) {}
+      dead_letters_(dead_letters),
+      credit_messages_(static_cast<int64_t>(
+          std::min<uint64_t>(spec_.credit_messages, INT64_MAX / 2))),
+      credit_bytes_(static_cast<int64_t>(
+          std::min<uint64_t>(spec_.credit_bytes, INT64_MAX / 2))) {}
 
 Subscription::~Subscription() { Close(); }
 
 void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
                                bool newly_created) {
   if (closed_) return;
-  wire::StartPosition start = start_;
+  if (spec_.tracking.has_value()) {
+    for (const std::shared_ptr<Partition>& partition : topic->partitions) {
+      auto member = std::make_shared<MemberCursor>(this, partition, shard_);
+      cursors_.push_back(member);
+      members_[{topic->name, partition->index()}] = member;
+      ++pending_starts_;
+      member->Join(*spec_.tracking, topic->created_ms, dead_letters_);
+    }
+    return;
+  }
+  wire::StartPosition start = spec_.start;
   if (newly_created) {
     start.set_kind(wire::StartPosition::EARLIEST);
     start.set_value(0);
   }
+  const bool snapshot = start.kind() == wire::StartPosition::SNAPSHOT;
   for (const std::shared_ptr<Partition>& partition : topic->partitions) {
-    auto cursor = std::make_shared<PartitionCursor>(this, partition, shard_);
+    auto cursor =
+        std::make_shared<PartitionCursor>(this, partition, shard_, snapshot);
     cursors_.push_back(cursor);
     ++pending_starts_;
     asio::post(partition->shard()->executor(), [partition, cursor, start] {
@@ -180,9 +259,44 @@ void Subscription::MaybeFinishStart() {
   }
 }
 
-void Subscription::CursorRemoved(const PartitionCursor* cursor) {
+void Subscription::CursorRemoved(const Cursor* cursor) {
+  for (auto it = members_.begin(); it != members_.end(); ++it) {
+    if (it->second.get() == cursor) {
+      members_.erase(it);
+      break;
+    }
+  }
   std::erase_if(cursors_,
                 [cursor](const auto& c) { return c.get() == cursor; });
+}
+
+absl::Status Subscription::Ack(const wire::AckRange& range, bool nack,
+                               absl::AnyInvocable<void(absl::Status)> stored) {
+  if (!spec_.tracking.has_value() ||
+      spec_.tracking->ack_mode == wire::Subscribe::NONE) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("subscription ", id(), " takes no acks"));
+  }
+  auto it = members_.find(std::make_pair(range.topic(), range.partition()));
+  if (it == members_.end()) {
+    return absl::NotFoundError(absl::StrCat("subscription ", id(),
+                                            " does not follow ", range.topic(),
+                                            "/", range.partition()));
+  }
+  it->second->Ack(range, nack, std::move(stored));
+  return absl::OkStatus();
+}
+
+uint64_t Subscription::credit_messages() const {
+  return credit_messages_ > 0 ? static_cast<uint64_t>(credit_messages_) : 0;
+}
+
+uint64_t Subscription::credit_bytes() const {
+  return credit_bytes_ > 0 ? static_cast<uint64_t>(credit_bytes_) : 0;
+}
+
+void Subscription::SendSnapshotEnd(const Partition& partition) {
+  sink_->SnapshotEnd(id(), partition.topic(), partition.index());
 }
 
 void Subscription::AddCredit(uint64_t messages, uint64_t bytes) {
@@ -200,10 +314,11 @@ bool Subscription::CanSend() const {
          sink_->HasRoom();
 }
 
-void Subscription::Send(std::shared_ptr<const DeliveryBatch> batch) {
+void Subscription::Send(std::shared_ptr<const DeliveryBatch> batch,
+                        uint32_t delivery_count) {
   credit_messages_ -= batch->count;
   credit_bytes_ -= static_cast<int64_t>(batch->body.size());
-  sink_->Deliver(id_, std::move(batch));
+  sink_->Deliver(id(), std::move(batch), delivery_count);
 }
 
 void Subscription::Close() {
@@ -211,6 +326,7 @@ void Subscription::Close() {
   closed_ = true;
   for (const auto& cursor : cursors_) cursor->Close();
   cursors_.clear();
+  members_.clear();
   if (on_started_) {
     auto done = std::move(on_started_);
     on_started_ = nullptr;

@@ -1,17 +1,19 @@
 // Subscription and PartitionCursor: one client subscription and its position
 // in each partition it follows.
 //
-// A cursor is live when it has caught up: the partition then hands it each
-// stored batch, which it sends as is. When it is behind — replaying history,
-// out of credit, or its connection's write queue is full — it drops live
-// batches and later reads what it missed from the log, so a slow subscriber
-// costs the broker no memory and never holds up anyone else.
+// A plain subscription (no name, no acks) has a PartitionCursor per
+// partition. A cursor is live when it has caught up: the partition then
+// hands it each stored batch, which it sends as is. When it is behind —
+// replaying history or a snapshot, out of credit, or its connection's write
+// queue is full — it drops live batches and later reads what it missed from
+// the log, so a slow subscriber costs the broker no memory and never holds
+// up anyone else. A subscription that takes acks or has a name follows each
+// partition through a MemberCursor instead (see member_cursor.h).
 //
-// Threading: both live on the shard of the subscriber's connection; every
+// Threading: all live on the shard of the subscriber's connection; every
 // method runs there. Partitions reach cursors by posting to that shard.
 //
-//   auto sub = std::make_shared<Subscription>(id, filter, start, 1000,
-//                                             1 << 20, shard, sink);
+//   auto sub = std::make_shared<Subscription>(spec, shard, sink);
 //   sub->AttachTopic(topic, /*newly_created=*/false);
 //   sub->WhenStarted([](absl::Status s) { /* send SubscribeAck */ });
 #ifndef CHORUS_BROKER_SUBSCRIPTION_H_
@@ -19,8 +21,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,10 +33,13 @@
 #include "broker/shard.h"
 #include "broker/topic.h"
 #include "broker/topic_name.h"
+#include "broker/tracked_cursor.h"
 #include "proto/protocol.pb.h"
 
 namespace chorus::broker {
 
+class DeadLetters;
+class MemberCursor;
 class Partition;
 class Subscription;
 
@@ -41,14 +49,45 @@ class DeliverySink {
   virtual ~DeliverySink() = default;
   // False while the connection's write queue is over its limit.
   virtual bool HasRoom() const = 0;
+  // `delivery_count` is 0 for subscriptions that take no acks.
   virtual void Deliver(uint64_t subscription_id,
-                       std::shared_ptr<const DeliveryBatch> batch) = 0;
+                       std::shared_ptr<const DeliveryBatch> batch,
+                       uint32_t delivery_count) = 0;
+  virtual void SnapshotEnd(uint64_t subscription_id, const std::string& topic,
+                           uint32_t partition) = 0;
 };
 
-class PartitionCursor : public std::enable_shared_from_this<PartitionCursor> {
+// A subscription's hold on one partition.
+class Cursor {
  public:
+  virtual ~Cursor() = default;
+  // Sends what it may (credit and room allowing).
+  virtual void Pump() = 0;
+  // Lets go of the partition; no call after this has any effect.
+  virtual void Close() = 0;
+};
+
+// What a client asked for in Subscribe.
+struct SubscriptionSpec {
+  uint64_t id = 0;
+  TopicFilter filter;
+  wire::StartPosition start;
+  uint64_t credit_messages = 0;
+  uint64_t credit_bytes = 0;
+  // Plain subscriptions: only this publisher's messages (empty: all).
+  std::string from_publisher;
+  // Set for a subscription with a name or acks: it follows partitions
+  // through tracked cursors.
+  std::optional<TrackingConfig> tracking;
+};
+
+class PartitionCursor : public Cursor,
+                        public std::enable_shared_from_this<PartitionCursor> {
+ public:
+  // With `snapshot`, the cursor first sends the last value of each key
+  // stored before its start offset, then SnapshotEnd, then the log.
   PartitionCursor(Subscription* owner, std::shared_ptr<Partition> partition,
-                  Shard* shard);
+                  Shard* shard, bool snapshot);
 
   Shard* shard() const { return shard_; }
 
@@ -59,13 +98,14 @@ class PartitionCursor : public std::enable_shared_from_this<PartitionCursor> {
   // From the partition: its topic was deleted.
   void OnPartitionRemoved();
 
-  // Catches up from the log if behind and allowed to send.
-  void Pump();
-  // Detaches from the partition; no call after this has any effect.
-  void Close();
+  // Catches up from the snapshot or the log if behind and allowed to send.
+  void Pump() override;
+  void Close() override;
 
  private:
   void ReadFromLog();
+  void ReadSnapshot();
+  bool Wanted(const DeliveryBatch& batch) const;
 
   Subscription* owner_;
   std::shared_ptr<Partition> partition_;
@@ -74,18 +114,22 @@ class PartitionCursor : public std::enable_shared_from_this<PartitionCursor> {
   bool started_ = false;
   bool closed_ = false;
   bool read_scheduled_ = false;
+  // Snapshot phase: keys after snapshot_after_ are still to be sent.
+  bool snapshot_ = false;
+  bool snapshot_after_set_ = false;
+  std::string snapshot_after_;
 };
 
 class Subscription : public std::enable_shared_from_this<Subscription>,
                      public TopicWatcher {
  public:
-  Subscription(uint64_t id, TopicFilter filter, wire::StartPosition start,
-               uint64_t credit_messages, uint64_t credit_bytes, Shard* shard,
-               DeliverySink* sink);
+  Subscription(SubscriptionSpec spec, Shard* shard, DeliverySink* sink,
+               DeadLetters* dead_letters);
   ~Subscription() override;
 
-  uint64_t id() const { return id_; }
-  const TopicFilter& filter() const override { return filter_; }
+  uint64_t id() const { return spec_.id; }
+  const TopicFilter& filter() const override { return spec_.filter; }
+  const SubscriptionSpec& spec() const { return spec_; }
 
   // Follows every partition of `topic`: from the subscription's start
   // position, or from the beginning for a topic created after the
@@ -104,24 +148,38 @@ class Subscription : public std::enable_shared_from_this<Subscription>,
   void Close();
   bool closed() const { return closed_; }
 
+  // Acks or nacks messages of one partition; `stored` as for
+  // TrackedCursor::Ack. kNotFound if the subscription does not follow it;
+  // kFailedPrecondition if it takes no acks.
+  absl::Status Ack(const wire::AckRange& range, bool nack,
+                   absl::AnyInvocable<void(absl::Status)> stored);
+
   // For cursors.
   bool CanSend() const;
-  void Send(std::shared_ptr<const DeliveryBatch> batch);
+  // Credit left, for members asking tracked cursors for work.
+  uint64_t credit_messages() const;
+  uint64_t credit_bytes() const;
+  void Send(std::shared_ptr<const DeliveryBatch> batch,
+            uint32_t delivery_count = 0);
+  void SendSnapshotEnd(const Partition& partition);
   void CursorStarted(const absl::Status& status);
-  void CursorRemoved(const PartitionCursor* cursor);
+  void CursorRemoved(const Cursor* cursor);
 
  private:
   void MaybeFinishStart();
 
-  const uint64_t id_;
-  const TopicFilter filter_;
-  const wire::StartPosition start_;
+  const SubscriptionSpec spec_;
   Shard* const shard_;
   DeliverySink* const sink_;
+  DeadLetters* const dead_letters_;
   int64_t credit_messages_;
   int64_t credit_bytes_;
   bool closed_ = false;
-  std::vector<std::shared_ptr<PartitionCursor>> cursors_;
+  std::vector<std::shared_ptr<Cursor>> cursors_;
+  // Tracked subscriptions: the member cursor of each partition.
+  absl::flat_hash_map<std::pair<std::string, uint32_t>,
+                      std::shared_ptr<MemberCursor>>
+      members_;
   int pending_starts_ = 0;
   absl::Status start_status_;
   absl::AnyInvocable<void(absl::Status)> on_started_;

@@ -23,6 +23,7 @@ struct Topic {
   std::string name;
   wire::TopicConfig config;
   std::vector<std::shared_ptr<Partition>> partitions;
+  int64_t created_ms = 0;  // unix milliseconds
   std::atomic<bool> deleted{false};
   // Next partition for a batch of records without keys.
   std::atomic<uint64_t> round_robin{0};

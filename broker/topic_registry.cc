@@ -31,6 +31,9 @@ storage::RetentionPolicy PolicyOf(const wire::TopicConfig& config) {
           .max_messages = config.retention_messages()};
 }
 
+// History a status topic keeps replayable when its config names no age.
+constexpr int64_t kDefaultStatusRetentionMs = 24 * 60 * 60 * 1000;
+
 }  // namespace
 
 TopicRegistry::TopicRegistry(storage::Store* store, ShardSet* shards)
@@ -51,13 +54,15 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Open(
   auto topic = std::make_shared<Topic>();
   topic->name = record.name();
   topic->config = record.config();
+  topic->created_ms = record.created_ms();
   for (uint32_t i = 0; i < record.config().partitions(); ++i) {
     const uint64_t id = record.first_partition_id() + i;
     CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionLog> log,
                             storage::PartitionLog::Open(store_, id));
     Shard* shard = (*shards_)[id % shards_->size()].get();
     auto partition = std::make_shared<Partition>(
-        record.name(), i, shard, std::move(log), PolicyOf(record.config()));
+        record.name(), i, shard, std::move(log), PolicyOf(record.config()),
+        record.config().status());
     topic->partitions.push_back(partition);
     asio::post(shard->executor(),
                [shard, partition] { shard->partitions().insert(partition); });
@@ -95,6 +100,9 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::CreateLocked(
     absl::string_view name, wire::TopicConfig config) {
   CHORUS_RETURN_IF_ERROR(ValidateTopicName(name));
   if (config.partitions() == 0) config.set_partitions(1);
+  if (config.status() && config.retention_age_ms() == 0) {
+    config.set_retention_age_ms(kDefaultStatusRetentionMs);
+  }
   CHORUS_RETURN_IF_ERROR(ValidateConfig(config));
   wire::TopicRecord record;
   record.set_name(std::string(name));

@@ -1,6 +1,6 @@
 // Waiting with Abseil deadlines on std synchronization, and a one-shot event.
 //
-// Chorus locks with std::mutex and std::condition_variable, not std::mutex:
+// Chorus locks with std::mutex and std::condition_variable, not absl::Mutex:
 // Debian's libabsl is not built with ThreadSanitizer, so TSan cannot see its
 // locks and reports false races on everything they guard. std primitives
 // live in libstdc++/glibc, which TSan intercepts.

@@ -48,6 +48,7 @@ class PartitionLog {
       Store* store, uint64_t partition_id);
 
   uint64_t partition_id() const { return partition_id_; }
+  Store* store() const { return store_; }
   // First retained offset.
   uint64_t start_offset() const { return start_offset_; }
   // Offset the next appended message gets.

@@ -30,6 +30,7 @@ namespace {
 constexpr char kLogFamily[] = "log";
 constexpr char kMetaFamily[] = "meta";
 constexpr char kCursorsFamily[] = "cursors";
+constexpr char kKeysFamily[] = "keys";
 
 // `meta` keys.
 constexpr std::string_view kTopicPrefix = "topic/";
@@ -260,6 +261,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
       {kLogFamily, LogFamilyOptions(cache)},
       {kMetaFamily, SmallFamilyOptions(cache)},
       {kCursorsFamily, SmallFamilyOptions(cache)},
+      {kKeysFamily, SmallFamilyOptions(cache)},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -274,6 +276,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   store->log_ = handles[1];
   store->meta_ = handles[2];
   store->cursors_ = handles[3];
+  store->keys_ = handles[4];
   // Nothing is kept in the default family; RocksDB only requires opening it.
   CHORUS_RETURN_IF_ERROR(FromRocksDb(db->DestroyColumnFamilyHandle(handles[0]),
                                      "close default column family"));
@@ -287,7 +290,7 @@ Store::~Store() {
   sync_thread_.reset();
   if (db_ == nullptr) return;
   LogIfError(SyncWal());
-  for (rocksdb::ColumnFamilyHandle* family : {log_, meta_, cursors_}) {
+  for (rocksdb::ColumnFamilyHandle* family : {log_, meta_, cursors_, keys_}) {
     LogIfError(FromRocksDb(db_->DestroyColumnFamilyHandle(family),
                            "close column family"));
   }

@@ -3,7 +3,9 @@
 //
 // Column families (see DESIGN.md "Storage"): `log` holds stored batches under
 // partition_id (u64 BE) | base_offset (u64 BE); `meta` holds topic records and
-// counters; `cursors` holds durable subscription positions.
+// counters; `cursors` holds named subscriptions and their positions
+// (CursorStore); `keys` holds the last value of every key of status topics
+// (KeyTable).
 //
 //   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
 //                           Store::Open({.data_dir = "./data"}));
@@ -73,6 +75,8 @@ class CommitBatch {
  private:
   friend class Store;
   friend class PartitionLog;
+  friend class CursorStore;
+  friend class KeyTable;
 
   // The batch to stage writes in, created on first use.
   rocksdb::WriteBatch& batch();
@@ -133,6 +137,9 @@ class Store {
   // For PartitionLog; not for other callers.
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* log_family() const { return log_; }
+  // For CursorStore and KeyTable; not for other callers.
+  rocksdb::ColumnFamilyHandle* cursors_family() const { return cursors_; }
+  rocksdb::ColumnFamilyHandle* keys_family() const { return keys_; }
 
  private:
   class SyncThread;
@@ -144,6 +151,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* log_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* cursors_ = nullptr;
+  rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::unique_ptr<SyncThread> sync_thread_;
   // Serializes the read-modify-write of the partition id counter.
   std::mutex allocate_mu_;

@@ -77,8 +77,8 @@ TEST(StoreTest, OpenCreatesFolderAndColumnFamilies) {
   ASSERT_TRUE(
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &families)
           .ok());
-  EXPECT_THAT(families, ::testing::UnorderedElementsAre("default", "log",
-                                                        "meta", "cursors"));
+  EXPECT_THAT(families, ::testing::UnorderedElementsAre(
+                            "default", "log", "meta", "cursors", "keys"));
 }
 
 TEST(StoreTest, ZeroFsyncIntervalIsInvalid) {

@@ -1,0 +1,510 @@
+#include "broker/tracked_cursor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "broker/dead_letters.h"
+#include "broker/partition.h"
+#include "broker/partitioner.h"
+#include "common/log.h"
+#include "proto/records.h"
+#include "storage/cursor_store.h"
+#include "storage/stored_batch.h"
+
+namespace chorus::broker {
+namespace {
+
+// How much one dispatch step reads from the log.
+constexpr size_t kReadChunkBytes = 256 * 1024;
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+}  // namespace
+
+TrackedCursor::TrackedCursor(std::shared_ptr<Partition> partition,
+                             TrackingConfig config, DeadLetters* dead_letters)
+    : partition_(std::move(partition)),
+      config_(std::move(config)),
+      dead_letters_(dead_letters),
+      timer_(partition_->shard()->executor()) {}
+
+absl::Status TrackedCursor::Open(int64_t topic_created_ms) {
+  if (config_.durable) {
+    storage::CursorStore cursors(partition_->log().store());
+    absl::StatusOr<std::optional<wire::CursorPosition>> stored =
+        cursors.LoadPosition(config_.name, partition_->log().partition_id());
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      const uint64_t first = partition_->start_offset();
+      next_read_ = std::max<uint64_t>((*stored)->position(), first);
+      for (uint64_t offset : (*stored)->pending()) {
+        if (offset < first || offset >= next_read_) continue;
+        pending_[offset] = Pending{.member = 0, .deliveries = 1};
+        ++waiting_;
+      }
+      opened_ = true;
+      return absl::OkStatus();
+    }
+  }
+  wire::StartPosition start = config_.start;
+  if (topic_created_ms > config_.created_ms) {
+    start.set_kind(wire::StartPosition::EARLIEST);
+  }
+  absl::StatusOr<uint64_t> offset = partition_->ResolveStart(start);
+  if (!offset.ok()) return offset.status();
+  next_read_ = *offset;
+  opened_ = true;
+  MarkDirty(nullptr);  // a durable cursor's start must survive a restart
+  return absl::OkStatus();
+}
+
+uint64_t TrackedCursor::position() const {
+  return pending_.empty() ? next_read_
+                          : std::min(pending_.begin()->first, next_read_);
+}
+
+TrackedCursor::Member* TrackedCursor::FindMember(uint64_t id) {
+  for (Member& member : members_) {
+    if (member.id == id) return &member;
+  }
+  return nullptr;
+}
+
+void TrackedCursor::Join(uint64_t member_id,
+                         std::weak_ptr<TrackedMember> member) {
+  members_.push_back(Member{.id = member_id, .endpoint = member});
+  if (std::shared_ptr<TrackedMember> endpoint = member.lock()) {
+    asio::post(endpoint->shard()->executor(),
+               [endpoint] { endpoint->Started(absl::OkStatus()); });
+  }
+}
+
+void TrackedCursor::Leave(uint64_t member_id) {
+  std::erase_if(members_,
+                [member_id](const Member& m) { return m.id == member_id; });
+  for (auto& [offset, pending] : pending_) {
+    if (pending.member != member_id) continue;
+    --slot_pending_[pending.slot];
+    pending.member = 0;
+    ++waiting_;
+  }
+  for (uint64_t& owner : slot_owner_) {
+    if (owner == member_id) owner = 0;
+  }
+  if (members_.empty() && !config_.durable) {
+    closed_ = true;
+    timer_.cancel();
+    partition_->ForgetTracked(config_.name);
+    return;
+  }
+  Dispatch();
+}
+
+void TrackedCursor::Ready(uint64_t member_id, uint64_t max_messages,
+                          uint64_t max_bytes) {
+  Member* member = FindMember(member_id);
+  if (member == nullptr || max_messages == 0 || max_bytes == 0) return;
+  member->ready = true;
+  member->max_messages = max_messages;
+  member->max_bytes = max_bytes;
+  Dispatch();
+}
+
+void TrackedCursor::Ack(uint64_t member_id, const wire::AckRange& range,
+                        bool nack,
+                        absl::AnyInvocable<void(absl::Status)> stored) {
+  auto settle = [&](absl::btree_map<uint64_t, Pending>::iterator it) {
+    Pending& pending = it->second;
+    if (nack) {
+      if (pending.member != member_id) return std::next(it);
+      --slot_pending_[pending.slot];
+      pending.member = 0;
+      ++waiting_;
+      return std::next(it);
+    }
+    Release(pending);
+    return pending_.erase(it);
+  };
+  for (uint64_t offset : range.offsets()) {
+    if (auto it = pending_.find(offset); it != pending_.end()) settle(it);
+  }
+  for (auto it = pending_.begin();
+       it != pending_.end() && it->first < range.up_to();) {
+    it = it->second.member == member_id ? settle(it) : std::next(it);
+  }
+  MarkDirty(std::move(stored));
+  Dispatch();
+}
+
+void TrackedCursor::OnCommitted() {
+  for (const Member& member : members_) {
+    if (member.ready) return Dispatch();
+  }
+}
+
+void TrackedCursor::Close() {
+  if (closed_) return;
+  closed_ = true;
+  timer_.cancel();
+  for (const Member& member : members_) {
+    if (std::shared_ptr<TrackedMember> endpoint = member.endpoint.lock()) {
+      asio::post(endpoint->shard()->executor(),
+                 [endpoint] { endpoint->Removed(); });
+    }
+  }
+  members_.clear();
+}
+
+void TrackedCursor::Describe(wire::SubscriptionPartition* info) const {
+  info->set_topic(partition_->topic());
+  info->set_partition(partition_->index());
+  const uint64_t head = partition_->committed_end();
+  info->set_position(position());
+  info->set_head(head);
+  info->set_lag(head > position() ? head - position() : 0);
+  info->set_pending(pending_.size() - waiting_);
+}
+
+TrackedCursor::Member* TrackedCursor::TargetFor(uint16_t slot) {
+  if (members_.empty()) return nullptr;
+  if (!config_.group || members_.size() == 1) {
+    for (Member& member : members_) {
+      if (member.ready) return &member;
+    }
+    return nullptr;
+  }
+  Member* desired = &members_[slot % members_.size()];
+  Member* current =
+      slot_owner_[slot] == 0 ? nullptr : FindMember(slot_owner_[slot]);
+  // A slot moves only while none of its messages await an ack, so that a
+  // key's messages are never with two members at once.
+  if (current == nullptr || (current != desired && slot_pending_[slot] == 0)) {
+    slot_owner_[slot] = desired->id;
+    current = desired;
+  }
+  return current->ready ? current : nullptr;
+}
+
+void TrackedCursor::Dispatch() {
+  if (closed_ || !opened_ || dispatching_) return;
+  dispatching_ = true;
+  const uint64_t before = position();
+  if (waiting_ > 0) HandOutWaiting();
+  HandOutNew();
+  FlushOutgoing();
+  dispatching_ = false;
+  if (position() != before) MarkDirty(nullptr);
+  ScheduleTimer();
+}
+
+void TrackedCursor::HandOutWaiting() {
+  std::vector<std::string> stored;
+  for (auto it = pending_.begin(); it != pending_.end() && waiting_ > 0;) {
+    Pending& pending = it->second;
+    const uint64_t offset = it->first;
+    if (pending.member != 0) {
+      ++it;
+      continue;
+    }
+    // The batch holding `offset`: the last one read, or a fresh read.
+    absl::StatusOr<storage::StoredBatchView> view =
+        absl::NotFoundError("not read");
+    if (!stored.empty()) view = storage::ParseStoredBatch(stored.back());
+    if (!view.ok() || offset < view->header.base_offset ||
+        offset >= view->header.base_offset + view->header.count) {
+      stored.clear();
+      if (absl::Status read =
+              partition_->log().Read(offset, offset + 1, 1, &stored);
+          !read.ok()) {
+        Log(LogLevel::kError, "subscription",
+            absl::StrCat(config_.name, ": read ", partition_->topic(), "/",
+                         partition_->index(), " at ", offset, ": ",
+                         read.ToString()));
+        return;
+      }
+      if (!stored.empty()) view = storage::ParseStoredBatch(stored.back());
+      if (stored.empty() || (view.ok() && view->header.base_offset > offset)) {
+        // Removed by retention while it waited: nothing left to deliver.
+        --waiting_;
+        it = pending_.erase(it);
+        continue;
+      }
+      if (!view.ok()) {
+        Log(LogLevel::kError, "subscription",
+            absl::StrCat(config_.name, ": data loss in ", partition_->topic(),
+                         "/", partition_->index(), " at ", offset, ": ",
+                         view.status().ToString()));
+        return;
+      }
+    }
+    if (config_.max_deliveries != 0 &&
+        pending.deliveries >= config_.max_deliveries) {
+      DeadLetter(offset, stored.back(), pending.deliveries);
+      --waiting_;
+      it = pending_.erase(it);
+      continue;
+    }
+    uint16_t slot = 0;
+    if (config_.group) {
+      proto::RecordReader reader(view->records);
+      proto::RecordView record;
+      for (uint64_t at = view->header.base_offset;
+           at <= offset && reader.Next(&record); ++at) {
+      }
+      slot = static_cast<uint16_t>(record.key.empty()
+                                       ? offset % kSlots
+                                       : PartitionForKey(record.key, kSlots));
+    }
+    Member* target = TargetFor(slot);
+    if (target == nullptr) {
+      ++it;
+      continue;
+    }
+    Give(*target, stored.back(), offset, offset + 1, pending.deliveries + 1);
+    --waiting_;
+    if (!tracking()) {
+      it = pending_.erase(it);
+      continue;
+    }
+    pending.member = target->id;
+    pending.slot = slot;
+    ++pending.deliveries;
+    pending.deadline_ms = NowMs() + config_.ack_wait_ms;
+    ++slot_pending_[slot];
+    ++it;
+  }
+  FlushOutgoing();
+}
+
+void TrackedCursor::HandOutNew() {
+  const uint64_t end = partition_->committed_end();
+  while (next_read_ < end && (!tracking() || pending_.size() < kMaxPending) &&
+         std::any_of(members_.begin(), members_.end(),
+                     [](const Member& m) { return m.ready; })) {
+    next_read_ = std::max(next_read_, partition_->start_offset());
+    std::vector<std::string> stored;
+    if (absl::Status read =
+            partition_->log().Read(next_read_, end, kReadChunkBytes, &stored);
+        !read.ok()) {
+      Log(LogLevel::kError, "subscription",
+          absl::StrCat(config_.name, ": read ", partition_->topic(), "/",
+                       partition_->index(), " at ", next_read_, ": ",
+                       read.ToString()));
+      return;
+    }
+    if (stored.empty()) return;
+    for (const std::string& value : stored) {
+      absl::StatusOr<storage::StoredBatchView> view =
+          storage::ParseStoredBatch(value);
+      if (!view.ok()) {
+        Log(LogLevel::kError, "subscription",
+            absl::StrCat(config_.name, ": data loss in ", partition_->topic(),
+                         "/", partition_->index(), " at ", next_read_, ": ",
+                         view.status().ToString()));
+        return;
+      }
+      const uint64_t batch_end = view->header.base_offset + view->header.count;
+      if (batch_end <= next_read_) continue;
+      if (!config_.from_publisher.empty() &&
+          view->header.publisher != config_.from_publisher) {
+        next_read_ = batch_end;
+        continue;
+      }
+      if (!Distribute(value, *view, next_read_, batch_end)) return;
+    }
+  }
+}
+
+bool TrackedCursor::Distribute(std::string_view stored,
+                               const storage::StoredBatchView& view,
+                               uint64_t from, uint64_t to) {
+  if (!config_.group) {
+    Member* target = TargetFor(0);
+    if (target == nullptr) return false;
+    uint64_t n = std::min(to - from, target->max_messages);
+    if (tracking()) n = std::min<uint64_t>(n, kMaxPending - pending_.size());
+    if (n == 0) return false;
+    Give(*target, stored, from, from + n, 1);
+    if (tracking()) {
+      const int64_t deadline = NowMs() + config_.ack_wait_ms;
+      for (uint64_t offset = from; offset < from + n; ++offset) {
+        pending_.emplace_hint(pending_.end(), offset,
+                              Pending{.member = target->id,
+                                      .deliveries = 1,
+                                      .deadline_ms = deadline});
+      }
+      slot_pending_[0] += static_cast<uint32_t>(n);
+    }
+    next_read_ = from + n;
+    return next_read_ == to;
+  }
+  proto::RecordReader reader(view.records);
+  proto::RecordView record;
+  const int64_t deadline = NowMs() + config_.ack_wait_ms;
+  for (uint64_t offset = view.header.base_offset;
+       offset < to && reader.Next(&record); ++offset) {
+    if (offset < from) continue;
+    if (tracking() && pending_.size() >= kMaxPending) return false;
+    const uint16_t slot = static_cast<uint16_t>(
+        record.key.empty() ? offset % kSlots
+                           : PartitionForKey(record.key, kSlots));
+    Member* target = TargetFor(slot);
+    next_read_ = offset + 1;
+    if (target == nullptr) {
+      // Its key's member is busy: it waits, the others go on.
+      pending_.emplace_hint(pending_.end(), offset,
+                            Pending{.member = 0, .deliveries = 0});
+      ++waiting_;
+      continue;
+    }
+    Give(*target, stored, offset, offset + 1, 1);
+    if (tracking()) {
+      pending_.emplace_hint(pending_.end(), offset,
+                            Pending{.member = target->id,
+                                    .deliveries = 1,
+                                    .slot = slot,
+                                    .deadline_ms = deadline});
+      ++slot_pending_[slot];
+    }
+  }
+  return std::any_of(members_.begin(), members_.end(),
+                     [](const Member& m) { return m.ready; });
+}
+
+void TrackedCursor::Give(Member& member, std::string_view stored, uint64_t from,
+                         uint64_t to, uint32_t delivery_count) {
+  absl::StatusOr<std::shared_ptr<const DeliveryBatch>> batch =
+      DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
+                                stored, from, to);
+  if (!batch.ok()) {
+    Log(LogLevel::kError, "subscription",
+        absl::StrCat(config_.name, ": ", batch.status().ToString()));
+    return;
+  }
+  std::vector<TrackedDelivery>& outgoing = member.outgoing;
+  const uint64_t bytes = (*batch)->body.size();
+  outgoing.push_back({*std::move(batch), delivery_count});
+  member.max_messages -= std::min(member.max_messages, to - from);
+  member.max_bytes -= std::min(member.max_bytes, bytes);
+  if (member.max_messages == 0 || member.max_bytes == 0) member.ready = false;
+}
+
+void TrackedCursor::FlushOutgoing() {
+  for (Member& member : members_) {
+    if (member.outgoing.empty()) continue;
+    member.ready = false;  // one answer per Ready
+    std::shared_ptr<TrackedMember> endpoint = member.endpoint.lock();
+    if (!endpoint) {
+      member.outgoing.clear();
+      continue;
+    }
+    asio::post(endpoint->shard()->executor(),
+               [endpoint, deliveries = std::move(member.outgoing)]() mutable {
+                 endpoint->Deliver(std::move(deliveries));
+               });
+    member.outgoing.clear();
+  }
+}
+
+void TrackedCursor::Release(Pending& pending) {
+  if (pending.member == 0) {
+    --waiting_;
+  } else {
+    --slot_pending_[pending.slot];
+  }
+}
+
+void TrackedCursor::DeadLetter(uint64_t offset, std::string_view stored,
+                               uint32_t deliveries) {
+  absl::StatusOr<storage::StoredBatchView> view =
+      storage::ParseStoredBatch(stored);
+  if (!view.ok()) return;
+  proto::RecordReader reader(view->records);
+  proto::RecordView record;
+  for (uint64_t at = view->header.base_offset;
+       at <= offset && reader.Next(&record); ++at) {
+  }
+  std::vector<proto::HeaderPair> headers;
+  proto::HeaderReader header_reader(record.body);
+  std::string_view name, value;
+  while (header_reader.Next(&name, &value)) headers.emplace_back(name, value);
+  headers.emplace_back("chorus-dead-letter-topic", partition_->topic());
+  headers.emplace_back("chorus-dead-letter-partition",
+                       absl::StrCat(partition_->index()));
+  headers.emplace_back("chorus-dead-letter-offset", absl::StrCat(offset));
+  headers.emplace_back("chorus-deliveries", absl::StrCat(deliveries));
+  headers.emplace_back("chorus-subscription", config_.name);
+  std::string records;
+  proto::AppendRecord(record.key, record.value, headers, &records);
+  const std::string topic =
+      config_.dead_letter_topic.empty()
+          ? absl::StrCat(partition_->topic(), ".dead-letter")
+          : config_.dead_letter_topic;
+  ++dead_lettered_;
+  Log(LogLevel::kWarning, "subscription",
+      absl::StrCat(config_.name, ": ", partition_->topic(), "/",
+                   partition_->index(), " offset ", offset, " was delivered ",
+                   deliveries, " times without an ack; moved to ", topic));
+  dead_letters_->Publish(topic, std::move(records),
+                         std::string(view->header.publisher));
+}
+
+void TrackedCursor::ScheduleTimer() {
+  if (closed_ || timer_armed_ || !tracking() || pending_.size() == waiting_) {
+    return;
+  }
+  timer_armed_ = true;
+  const int64_t tick = std::clamp<int64_t>(config_.ack_wait_ms / 4, 10, 1000);
+  timer_.expires_after(std::chrono::milliseconds(tick));
+  timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    self->timer_armed_ = false;
+    if (ec || self->closed_) return;
+    self->ExpireOverdue();
+  });
+}
+
+void TrackedCursor::ExpireOverdue() {
+  const int64_t now = NowMs();
+  for (auto& [offset, pending] : pending_) {
+    if (pending.member == 0 || pending.deadline_ms > now) continue;
+    --slot_pending_[pending.slot];
+    pending.member = 0;
+    ++waiting_;
+  }
+  Dispatch();
+}
+
+void TrackedCursor::MarkDirty(absl::AnyInvocable<void(absl::Status)> stored) {
+  if (!config_.durable) {
+    if (stored) stored(absl::OkStatus());
+    return;
+  }
+  if (stored) waiting_for_store_.push_back(std::move(stored));
+  if (stage_scheduled_) return;
+  stage_scheduled_ = true;
+  // Staged once per shard turn however many acks the turn brought.
+  asio::post(partition_->shard()->executor(),
+             [self = shared_from_this()] { self->StagePosition(); });
+}
+
+void TrackedCursor::StagePosition() {
+  stage_scheduled_ = false;
+  if (closed_) return;
+  wire::CursorPosition position;
+  position.set_position(next_read_);
+  for (const auto& [offset, pending] : pending_) position.add_pending(offset);
+  GroupCommit& commit = partition_->shard()->group_commit();
+  storage::CursorStore(partition_->log().store())
+      .StagePosition(config_.name, partition_->log().partition_id(), position,
+                     commit.Batch());
+  if (waiting_for_store_.empty()) return;
+  commit.OnStored(
+      [callbacks = std::move(waiting_for_store_)](absl::Status status) mutable {
+        for (auto& callback : callbacks) callback(status);
+      });
+  waiting_for_store_.clear();
+}
+
+}  // namespace chorus::broker
