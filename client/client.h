@@ -35,6 +35,13 @@ struct Message {
   std::string key;  // optional; messages with one key go to one partition
   std::string value;
   std::vector<Header> headers;
+  // Status topics only, for keyed messages: tie the key's liveness to this
+  // connection (`bind`) or to a lease (GrantLease). When the connection
+  // ends or the lease runs out, the broker publishes a stale marker for the
+  // key (empty value, header "chorus-stale") unless it was published again
+  // since. Default: neither.
+  bool bind = false;
+  uint64_t lease_id = 0;
 };
 
 // Where a published message was stored.
@@ -54,11 +61,14 @@ struct ReceivedMessage {
   std::string_view key;
   std::string_view value;
   std::vector<std::pair<std::string_view, std::string_view>> headers;
+  // How many times the broker has handed this message out (1 the first
+  // time); 0 for subscriptions that take no acks.
+  uint32_t delivery_count = 0;
 };
 
 // Where a new subscription starts in each matched partition.
 struct StartPosition {
-  enum class Kind { kLatest, kEarliest, kOffset, kTime, kLast };
+  enum class Kind { kLatest, kEarliest, kOffset, kTime, kLast, kSnapshot };
   Kind kind = Kind::kLatest;
   int64_t value = 0;  // the offset, unix milliseconds, or N
 
@@ -73,6 +83,16 @@ struct StartPosition {
   static StartPosition Last(uint64_t n) {
     return {Kind::kLast, static_cast<int64_t>(n)};
   }
+  // Status topics: the current value of every key, then live changes (each
+  // partition's switch is marked by on_snapshot_end).
+  static StartPosition Snapshot() { return {Kind::kSnapshot, 0}; }
+};
+
+// When a subscription's messages count as done.
+enum class AckMode {
+  kNone,      // when sent: at most once, fastest
+  kAuto,      // when the handler returns for it (the library acks)
+  kExplicit,  // when the application calls Subscription::Ack
 };
 
 struct ClientOptions {
@@ -96,7 +116,33 @@ struct ClientOptions {
 };
 
 struct SubscribeOptions {
+  // Where a new subscription starts; a named subscription resumes from its
+  // stored position instead. Default: latest.
   StartPosition start;
+  // A name makes the subscription durable: the broker keeps its position
+  // across disconnects and restarts, and subscribing again with the name
+  // resumes after the last acknowledged message. Default: none.
+  std::string name;
+  // With a name: several clients subscribing with it share the messages,
+  // each going to one of them (one key to one member while it lives).
+  // Needs kAuto or kExplicit acks. Default: false.
+  bool group = false;
+  // Default: kNone.
+  AckMode ack = AckMode::kNone;
+  // An unacked message is delivered again after this long. Default: zero,
+  // meaning the broker's 30 s.
+  absl::Duration ack_wait = absl::ZeroDuration();
+  // After this many deliveries an unacked message goes to the dead-letter
+  // topic. Default: 0, unlimited.
+  uint32_t max_deliveries = 0;
+  // Default: empty, meaning "<topic>.dead-letter".
+  std::string dead_letter_topic;
+  // Only messages published by this client identity. Default: all.
+  std::string from_publisher;
+  // Start kSnapshot: called on the I/O thread once a partition's snapshot
+  // has been delivered. Default: none.
+  std::function<void(std::string_view topic, uint32_t partition)>
+      on_snapshot_end;
   // Credit kept granted to the broker; refilled as the handler consumes.
   // Default: 1000 messages and 4 MiB.
   uint64_t credit_messages = 1000;
@@ -108,6 +154,9 @@ struct SubscribeOptions {
 
 struct TopicConfig {
   uint32_t partitions = 1;
+  // A status topic keeps the last value of every key beyond its retention
+  // window and serves it as a snapshot. Default: false.
+  bool status = false;
   // Zero means unlimited for each retention limit.
   absl::Duration retention_age = absl::ZeroDuration();
   uint64_t retention_bytes = 0;
@@ -127,6 +176,28 @@ struct TopicInfo {
   std::vector<PartitionInfo> partitions;
 };
 
+// Where a named subscription stands in one partition.
+struct SubscriptionPartitionInfo {
+  std::string topic;
+  uint32_t partition = 0;
+  uint64_t position = 0;  // first offset not yet acknowledged
+  uint64_t head = 0;      // the partition's next offset
+  uint64_t lag = 0;       // messages from position to head
+  uint64_t pending = 0;   // delivered, awaiting an ack
+};
+
+struct SubscriptionInfo {
+  std::string name;
+  std::string filter;
+  bool group = false;
+  AckMode ack = AckMode::kNone;
+  std::string from_publisher;
+  uint32_t members = 0;  // clients subscribed now
+  uint64_t lag = 0;
+  uint64_t dead_lettered = 0;  // since the broker started
+  std::vector<SubscriptionPartitionInfo> partitions;
+};
+
 class Client;
 
 // A live subscription. Destroying it unsubscribes. Thread-safe.
@@ -136,6 +207,19 @@ class Subscription {
   // Stops deliveries; after it returns the handler is not called again
   // (unless called from the handler itself, where the current call finishes).
   virtual absl::Status Unsubscribe() = 0;
+  // kExplicit: `message` is done. Acks are gathered and sent in batches
+  // (after each delivery on the I/O thread, else at once in the
+  // background). kFailedPrecondition for subscriptions without acks.
+  virtual absl::Status Ack(const ReceivedMessage& message) = 0;
+  // kExplicit: every message delivered to this client on `message`'s
+  // partition, up to and including it, is done.
+  virtual absl::Status AckThrough(const ReceivedMessage& message) = 0;
+  // Asks for `message` to be delivered again now (to this or, in a group,
+  // another member).
+  virtual absl::Status Nack(const ReceivedMessage& message) = 0;
+  // Sends the acks gathered so far and waits until the broker has stored
+  // the positions they move (request_timeout at most).
+  virtual absl::Status FlushAcks() = 0;
 };
 
 class Client {
@@ -196,6 +280,20 @@ class Client {
   virtual absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) = 0;
   virtual absl::StatusOr<std::vector<TopicInfo>> ListTopics() = 0;
   virtual absl::Status DeleteTopic(std::string_view name) = 0;
+
+  // Named subscriptions. Errors as for the topic calls; DeleteSubscription
+  // gives kFailedPrecondition while clients are subscribed under the name.
+  virtual absl::StatusOr<std::vector<SubscriptionInfo>> ListSubscriptions() = 0;
+  virtual absl::StatusOr<SubscriptionInfo> DescribeSubscription(
+      std::string_view name) = 0;
+  virtual absl::Status DeleteSubscription(std::string_view name) = 0;
+
+  // Leases for status keys (Message::lease_id). The lease runs out `ttl`
+  // after it was granted or last kept alive; KeepAlive of a lease that ran
+  // out is kNotFound. RevokeLease ends it now.
+  virtual absl::StatusOr<uint64_t> GrantLease(absl::Duration ttl) = 0;
+  virtual absl::Status KeepAlive(uint64_t lease_id) = 0;
+  virtual absl::Status RevokeLease(uint64_t lease_id) = 0;
 
   // Round trip to the broker.
   virtual absl::Status Ping() = 0;

@@ -40,7 +40,32 @@ class SubscriptionHandle final : public Subscription {
     return core->Unsubscribe(*state_);
   }
 
+  absl::Status Ack(const ReceivedMessage& message) override {
+    return WithCore([&](ClientCore& core) {
+      return core.Ack(state_, message, /*through=*/false);
+    });
+  }
+  absl::Status AckThrough(const ReceivedMessage& message) override {
+    return WithCore([&](ClientCore& core) {
+      return core.Ack(state_, message, /*through=*/true);
+    });
+  }
+  absl::Status Nack(const ReceivedMessage& message) override {
+    return WithCore(
+        [&](ClientCore& core) { return core.Nack(*state_, message); });
+  }
+  absl::Status FlushAcks() override {
+    return WithCore([&](ClientCore& core) { return core.FlushAcks(*state_); });
+  }
+
  private:
+  template <typename Fn>
+  absl::Status WithCore(Fn fn) {
+    std::shared_ptr<ClientCore> core = core_.lock();
+    if (core == nullptr) return absl::UnavailableError("client closed");
+    return fn(*core);
+  }
+
   const std::shared_ptr<SubscriptionState> state_;
   const std::weak_ptr<ClientCore> core_;
 };
@@ -77,6 +102,25 @@ class ConnectedClient final : public Client {
     return core_->DeleteTopic(name);
   }
   absl::Status Ping() override { return core_->Ping(); }
+  absl::StatusOr<std::vector<SubscriptionInfo>> ListSubscriptions() override {
+    return core_->ListSubscriptions();
+  }
+  absl::StatusOr<SubscriptionInfo> DescribeSubscription(
+      std::string_view name) override {
+    return core_->DescribeSubscription(name);
+  }
+  absl::Status DeleteSubscription(std::string_view name) override {
+    return core_->DeleteSubscription(name);
+  }
+  absl::StatusOr<uint64_t> GrantLease(absl::Duration ttl) override {
+    return core_->GrantLease(ttl);
+  }
+  absl::Status KeepAlive(uint64_t lease_id) override {
+    return core_->KeepAlive(lease_id);
+  }
+  absl::Status RevokeLease(uint64_t lease_id) override {
+    return core_->RevokeLease(lease_id);
+  }
   void Close() override { core_->Close(); }
 
  protected:
@@ -137,12 +181,23 @@ absl::StatusOr<std::unique_ptr<Subscription>> ClientCore::Subscribe(
     return absl::InvalidArgumentError(
         "subscribe: credit_messages and credit_bytes must be positive");
   }
+  if (options.group && options.name.empty()) {
+    return absl::InvalidArgumentError("subscribe: a group needs a name");
+  }
   wire::Frame frame;
   wire::Subscribe* subscribe = frame.mutable_subscribe();
   subscribe->set_filter(std::string(filter));
   StartPositionToWire(options.start, subscribe->mutable_start());
   subscribe->set_credit_messages(options.credit_messages);
   subscribe->set_credit_bytes(options.credit_bytes);
+  subscribe->set_name(options.name);
+  subscribe->set_group(options.group);
+  subscribe->set_ack_mode(AckModeToWire(options.ack));
+  subscribe->set_ack_wait_ms(
+      static_cast<uint32_t>(absl::ToInt64Milliseconds(options.ack_wait)));
+  subscribe->set_max_deliveries(options.max_deliveries);
+  subscribe->set_dead_letter_topic(options.dead_letter_topic);
+  subscribe->set_from_publisher(options.from_publisher);
   std::shared_ptr<SubscriptionState> state =
       registry_.Add(filter, std::move(options), std::move(handler));
   subscribe->set_subscription_id(state->id);
@@ -298,6 +353,10 @@ void ClientCore::Close() {
   connection_.Shutdown(closed);
   connection_.Join();
   closed_ = true;
+}
+
+void ClientCore::OnSnapshotEnd(const wire::SnapshotEnd& end) {
+  registry_.OnSnapshotEnd(end);
 }
 
 void ClientCore::OnDeliver(wire::Deliver& deliver) {

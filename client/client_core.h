@@ -51,6 +51,21 @@ class ClientCore : public ConnectionObserver,
   absl::StatusOr<std::vector<TopicInfo>> ListTopics();
   absl::Status DeleteTopic(std::string_view name);
   absl::Status Ping();
+
+  // Acks of `state` (subscription_acks.cc).
+  absl::Status Ack(const std::shared_ptr<SubscriptionState>& state,
+                   const ReceivedMessage& message, bool through);
+  absl::Status Nack(const SubscriptionState& state,
+                    const ReceivedMessage& message);
+  absl::Status FlushAcks(SubscriptionState& state);
+
+  // Named subscriptions and leases (subscription_admin.cc).
+  absl::StatusOr<std::vector<SubscriptionInfo>> ListSubscriptions();
+  absl::StatusOr<SubscriptionInfo> DescribeSubscription(std::string_view name);
+  absl::Status DeleteSubscription(std::string_view name);
+  absl::StatusOr<uint64_t> GrantLease(absl::Duration ttl);
+  absl::Status KeepAlive(uint64_t lease_id);
+  absl::Status RevokeLease(uint64_t lease_id);
   void Close();
 
   bool OnIoThread() const { return connection_.OnIoThread(); }
@@ -58,6 +73,7 @@ class ClientCore : public ConnectionObserver,
 
   // ConnectionObserver (I/O thread).
   void OnDeliver(wire::Deliver& deliver) override;
+  void OnSnapshotEnd(const wire::SnapshotEnd& end) override;
   void OnConnectionLost(const absl::Status& status) override;
 
  private:

@@ -278,6 +278,10 @@ void Connection::Dispatch(wire::Frame& frame) {
     observer_->OnDeliver(*frame.mutable_deliver());
     return;
   }
+  if (frame.has_snapshot_end()) {
+    observer_->OnSnapshotEnd(frame.snapshot_end());
+    return;
+  }
   const uint64_t id = frame.correlation_id();
   if (id == 0) {
     if (frame.has_error()) {

@@ -42,6 +42,8 @@ class ConnectionObserver {
   virtual ~ConnectionObserver() = default;
   // A Deliver push. The frame may be consumed (moved from).
   virtual void OnDeliver(wire::Deliver& deliver) = 0;
+  // A SnapshotEnd push.
+  virtual void OnSnapshotEnd(const wire::SnapshotEnd& end) = 0;
   // The connection broke; every pending request has already been failed with
   // `status`. Not called after Shutdown.
   virtual void OnConnectionLost(const absl::Status& status) = 0;

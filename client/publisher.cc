@@ -65,6 +65,13 @@ void Publisher::Publish(std::string_view topic, const Message& message,
       auto it = open_.find(AsAbsl(topic));
       if (it == open_.end()) it = open_.try_emplace(std::string(topic)).first;
       OpenBatch& batch = it->second;
+      if (!batch.records.empty() &&
+          (batch.bind != message.bind || batch.lease_id != message.lease_id)) {
+        // A batch binds all its keys alike: close it first.
+        (void)SendLocked(topic, batch, &failures);  // failures hold it
+      }
+      batch.bind = message.bind;
+      batch.lease_id = message.lease_id;
       const size_t before = batch.records.size();
       proto::AppendRecord(message.key, message.value, message.headers,
                           &batch.records);
@@ -98,6 +105,8 @@ void Publisher::Publish(std::string_view topic, const Message& message,
           batch.records.resize(before);
           (void)SendLocked(topic, batch, &failures);  // failures hold it
           batch.records = std::move(message_bytes);
+          batch.bind = message.bind;
+          batch.lease_id = message.lease_id;
         }
         batch.callbacks.push_back(std::move(done));
         in_flight_bytes_ += added;
@@ -123,6 +132,8 @@ absl::Status Publisher::SendLocked(std::string_view topic, OpenBatch& batch,
   wire::Publish* publish = frame.mutable_publish();
   publish->set_topic(std::string(topic));
   publish->set_records(std::move(batch.records));
+  publish->set_bind(batch.bind);
+  publish->set_lease_id(batch.lease_id);
   batch = OpenBatch{};
   absl::StatusOr<uint64_t> sent = connection_->Request(
       &frame,

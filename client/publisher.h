@@ -66,6 +66,9 @@ class Publisher {
   struct OpenBatch {
     std::string records;
     std::vector<Client::PublishCallback> callbacks;
+    // Shared by every message of the batch (Message::bind, lease_id).
+    bool bind = false;
+    uint64_t lease_id = 0;
   };
   // A Flush waiting for the batches sent up to `last_batch_id`.
   struct FlushWaiter {

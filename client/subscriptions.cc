@@ -20,6 +20,8 @@ std::shared_ptr<SubscriptionState> SubscriptionRegistry::Add(
   state->on_error = std::move(options.on_error);
   state->credit_messages = options.credit_messages;
   state->credit_bytes = options.credit_bytes;
+  state->ack = options.ack;
+  state->on_snapshot_end = std::move(options.on_snapshot_end);
   std::lock_guard<std::mutex> lock(mu_);
   state->id = next_id_++;
   active_.emplace(state->id, state);
@@ -79,6 +81,7 @@ void SubscriptionRegistry::OnDeliver(wire::Deliver& deliver) {
     message.partition = deliver.partition();
     message.timestamp_ms = deliver.timestamp_ms();
     message.publisher = deliver.publisher();
+    message.delivery_count = deliver.delivery_count();
     proto::RecordReader reader(deliver.records());
     proto::RecordView record;
     while (state->active.load(std::memory_order_acquire) &&
@@ -103,8 +106,47 @@ void SubscriptionRegistry::OnDeliver(wire::Deliver& deliver) {
     }
   }
   if (!state->active.load(std::memory_order_acquire)) return;
+  if (state->ack == AckMode::kAuto && delivered > 0) {
+    state->acks.AddThrough(deliver.topic(), deliver.partition(),
+                           deliver.base_offset() + delivered);
+  }
+  SendAcks(state);
   MaybeGrantCredit(*state, deliver.count() > 0 ? deliver.count() : delivered,
                    DeliveryCreditBytes(deliver));
+}
+
+void SubscriptionRegistry::OnSnapshotEnd(const wire::SnapshotEnd& end) {
+  std::shared_ptr<SubscriptionState> state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_.find(end.subscription_id());
+    if (it == active_.end()) return;
+    state = it->second;
+  }
+  std::lock_guard<std::mutex> lock(state->delivery_mu);
+  if (state->active.load(std::memory_order_acquire) && state->on_snapshot_end) {
+    state->on_snapshot_end(end.topic(), end.partition());
+  }
+}
+
+void SubscriptionRegistry::SendAcks(
+    const std::shared_ptr<SubscriptionState>& state) {
+  wire::Frame frame;
+  wire::Ack* ack = frame.mutable_ack();
+  ack->set_subscription_id(state->id);
+  if (!state->acks.TakeInto(ack)) return;
+  // Fails only when the connection is gone: the broker then hands the
+  // messages out again, as it must for any unacked message.
+  (void)connection_->Send(frame);
+}
+
+void SubscriptionRegistry::SendAcksSoon(
+    const std::shared_ptr<SubscriptionState>& state) {
+  if (state->ack_flush_posted.exchange(true)) return;
+  connection_->Post([this, state] {
+    state->ack_flush_posted.store(false);
+    SendAcks(state);
+  });
 }
 
 void SubscriptionRegistry::MaybeGrantCredit(SubscriptionState& state,
@@ -130,7 +172,12 @@ void SubscriptionRegistry::MaybeGrantCredit(SubscriptionState& state,
 uint64_t DeliveryCreditBytes(const wire::Deliver& deliver) {
   constexpr uint32_t kSubscriptionIdTag = (1 << 3) | 0;
   constexpr uint32_t kPartitionTag = (3 << 3) | 0;
+  constexpr uint32_t kDeliveryCountTag = (9 << 3) | 0;
   uint64_t bytes = deliver.ByteSizeLong();
+  if (deliver.delivery_count() != 0) {
+    bytes -= proto::VarintSize(kDeliveryCountTag) +
+             proto::VarintSize(deliver.delivery_count());
+  }
   if (deliver.subscription_id() != 0) {
     bytes -= proto::VarintSize(kSubscriptionIdTag) +
              proto::VarintSize(deliver.subscription_id());
@@ -158,8 +205,34 @@ void StartPositionToWire(const StartPosition& start, wire::StartPosition* out) {
     case StartPosition::Kind::kLast:
       out->set_kind(wire::StartPosition::LAST);
       break;
+    case StartPosition::Kind::kSnapshot:
+      out->set_kind(wire::StartPosition::SNAPSHOT);
+      break;
   }
   out->set_value(start.value);
+}
+
+wire::Subscribe::AckMode AckModeToWire(AckMode mode) {
+  switch (mode) {
+    case AckMode::kAuto:
+      return wire::Subscribe::AUTO;
+    case AckMode::kExplicit:
+      return wire::Subscribe::EXPLICIT;
+    case AckMode::kNone:
+      break;
+  }
+  return wire::Subscribe::NONE;
+}
+
+AckMode AckModeFromWire(wire::Subscribe::AckMode mode) {
+  switch (mode) {
+    case wire::Subscribe::AUTO:
+      return AckMode::kAuto;
+    case wire::Subscribe::EXPLICIT:
+      return AckMode::kExplicit;
+    default:
+      return AckMode::kNone;
+  }
 }
 
 }  // namespace chorus::client_internal

@@ -26,6 +26,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "client/ack_buffer.h"
 #include "client/client.h"
 #include "client/connection.h"
 #include "proto/protocol.pb.h"
@@ -40,6 +41,13 @@ struct SubscriptionState {
   std::function<void(absl::Status)> on_error;
   uint64_t credit_messages = 0;
   uint64_t credit_bytes = 0;
+  AckMode ack = AckMode::kNone;
+  std::function<void(std::string_view, uint32_t)> on_snapshot_end;
+
+  // Acks waiting to be sent; ack_flush_posted is set while a send is
+  // queued on the I/O thread.
+  AckBuffer acks;
+  std::atomic<bool> ack_flush_posted{false};
 
   // False once ended; checked before every handler call.
   std::atomic<bool> active{true};
@@ -76,6 +84,11 @@ class SubscriptionRegistry {
   void EndAll();
 
   void OnDeliver(wire::Deliver& deliver);
+  void OnSnapshotEnd(const wire::SnapshotEnd& end);
+  // Sends `state`'s gathered acks now (I/O thread), or soon from another
+  // thread (posted to the I/O thread).
+  void SendAcks(const std::shared_ptr<SubscriptionState>& state);
+  void SendAcksSoon(const std::shared_ptr<SubscriptionState>& state);
   // Ends every subscription, calling on_error with `status`.
   void OnConnectionLost(const absl::Status& status);
 
@@ -93,12 +106,17 @@ class SubscriptionRegistry {
 
 // The bytes a Deliver costs against the subscription's credit, as the broker
 // charges them: the encoded Deliver body after its subscription_id, i.e.
-// fields 2..8, with `partition` always encoded (even 0) and the other fields
-// encoded as protobuf does (omitted when zero or empty).
+// fields 2..8 (not delivery_count), with `partition` always encoded (even 0)
+// and the other fields encoded as protobuf does (omitted when zero or
+// empty).
 uint64_t DeliveryCreditBytes(const wire::Deliver& deliver);
 
 // StartPosition in its wire form.
 void StartPositionToWire(const StartPosition& start, wire::StartPosition* out);
+
+// AckMode in its wire form, and back.
+wire::Subscribe::AckMode AckModeToWire(AckMode mode);
+AckMode AckModeFromWire(wire::Subscribe::AckMode mode);
 
 }  // namespace chorus::client_internal
 

@@ -4,6 +4,7 @@ namespace chorus::client_internal {
 
 void TopicConfigToWire(const TopicConfig& config, wire::TopicConfig* out) {
   out->set_partitions(config.partitions);
+  out->set_status(config.status);
   out->set_retention_age_ms(absl::ToInt64Milliseconds(config.retention_age));
   out->set_retention_bytes(config.retention_bytes);
   out->set_retention_messages(config.retention_messages);
@@ -12,6 +13,7 @@ void TopicConfigToWire(const TopicConfig& config, wire::TopicConfig* out) {
 TopicConfig TopicConfigFromWire(const wire::TopicConfig& config) {
   TopicConfig result;
   result.partitions = config.partitions();
+  result.status = config.status();
   result.retention_age = absl::Milliseconds(config.retention_age_ms());
   result.retention_bytes = config.retention_bytes();
   result.retention_messages = config.retention_messages();

@@ -28,17 +28,25 @@ extern const char kUsage[];
 
 struct HelpCommand {};
 
-// chorus pub TOPIC [--key K] [--header NAME=VALUE]... [MESSAGE]
+// chorus pub TOPIC [--key K] [--header NAME=VALUE]... [--bind]
+//                  [--lease-ttl DURATION] [MESSAGE]
 struct PubCommand {
   std::string topic;
   std::string key;
   std::vector<Header> headers;
   // Without it, each line of standard input is one message.
   std::optional<std::string> message;
+  // Status topics: the key goes stale when this command ends (--bind), or
+  // this long after it stopped keeping its lease alive (--lease-ttl).
+  bool bind = false;
+  std::optional<absl::Duration> lease_ttl;
 };
 
 // chorus sub FILTER [--from ...] [--count N] [--timeout SECONDS]
-//                   [--format text|json]
+//                   [--format text|json] [--durable NAME | --group NAME]
+//                   [--ack none|auto|explicit] [--ack-wait DURATION]
+//                   [--max-deliveries N] [--dead-letter TOPIC]
+//                   [--from-publisher NAME]
 struct SubCommand {
   enum class Format { kText, kJson };
   std::string filter;
@@ -47,10 +55,30 @@ struct SubCommand {
   // Ends the command after this long without a message.
   std::optional<absl::Duration> timeout;
   Format format = Format::kText;
+  // Name, group, acks, redelivery and publisher filter. With kExplicit
+  // (the default for --durable and --group) the command acks each message
+  // once it has written it.
+  SubscribeOptions options;
+};
+
+// chorus subs list | describe NAME | delete NAME
+struct SubsListCommand {};
+struct SubsDescribeCommand {
+  std::string name;
+};
+struct SubsDeleteCommand {
+  std::string name;
+};
+
+// chorus status TOPIC [--watch]
+struct StatusCommand {
+  std::string topic;
+  bool watch = false;
 };
 
 // chorus topics create NAME [--partitions N] [--retention-age D]
 //                           [--retention-bytes N] [--retention-messages N]
+//                           [--status]
 struct TopicsCreateCommand {
   std::string name;
   TopicConfig config;
@@ -65,11 +93,16 @@ struct TopicsDeleteCommand {
 
 using Command =
     std::variant<HelpCommand, PubCommand, SubCommand, TopicsCreateCommand,
-                 TopicsListCommand, TopicsDescribeCommand, TopicsDeleteCommand>;
+                 TopicsListCommand, TopicsDescribeCommand, TopicsDeleteCommand,
+                 SubsListCommand, SubsDescribeCommand, SubsDeleteCommand,
+                 StatusCommand>;
 
 struct CommandLine {
   // From --server, else `env_server` when not empty, else kDefaultServer.
   std::string server;
+  // The identity the broker stamps on what this command publishes: from
+  // --client-name, else "chorus-cli".
+  std::string client_name = "chorus-cli";
   Command command;
 };
 

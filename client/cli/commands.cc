@@ -1,4 +1,4 @@
-// PrintError and the `chorus topics` commands.
+// PrintError, PrintOut and the `chorus topics` commands.
 #include "client/cli/commands.h"
 
 #include <algorithm>
@@ -19,11 +19,11 @@ std::string AgeLimit(absl::Duration age) {
   return age == absl::ZeroDuration() ? "unlimited" : absl::FormatDuration(age);
 }
 
-void PrintOut(const std::string& text) {
+}  // namespace
+
+void PrintOut(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
-
-}  // namespace
 
 void PrintError(std::string_view message) {
   const std::string line =

@@ -22,6 +22,8 @@ inline constexpr int kExitUsage = 2;
 
 // Prints "chorus: error: <message>" to stderr.
 void PrintError(std::string_view message);
+// Writes `text` to stdout as it is.
+void PrintOut(std::string_view text);
 
 int RunPub(Client& client, const PubCommand& command);
 // Needs SIGINT and SIGTERM blocked before the client was created (see
@@ -31,6 +33,11 @@ int RunTopicsCreate(Client& client, const TopicsCreateCommand& command);
 int RunTopicsList(Client& client, const TopicsListCommand& command);
 int RunTopicsDescribe(Client& client, const TopicsDescribeCommand& command);
 int RunTopicsDelete(Client& client, const TopicsDeleteCommand& command);
+int RunSubsList(Client& client, const SubsListCommand& command);
+int RunSubsDescribe(Client& client, const SubsDescribeCommand& command);
+int RunSubsDelete(Client& client, const SubsDeleteCommand& command);
+// Needs SIGINT and SIGTERM blocked as for RunSub.
+int RunStatus(Client& client, const StatusCommand& command);
 
 }  // namespace chorus::cli
 

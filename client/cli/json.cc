@@ -128,6 +128,9 @@ std::string MessageToJson(const ReceivedMessage& message) {
   }
   out.append("},\"value\":");
   AppendJsonString(message.value, &out);
+  if (message.delivery_count > 0) {
+    absl::StrAppend(&out, ",\"delivery_count\":", message.delivery_count);
+  }
   out.push_back('}');
   return out;
 }

@@ -33,6 +33,16 @@ struct Runner {
   int operator()(const TopicsDeleteCommand& c) const {
     return RunTopicsDelete(client, c);
   }
+  int operator()(const SubsListCommand& c) const {
+    return RunSubsList(client, c);
+  }
+  int operator()(const SubsDescribeCommand& c) const {
+    return RunSubsDescribe(client, c);
+  }
+  int operator()(const SubsDeleteCommand& c) const {
+    return RunSubsDelete(client, c);
+  }
+  int operator()(const StatusCommand& c) const { return RunStatus(client, c); }
 };
 
 int Main(int argc, char** argv) {
@@ -51,11 +61,12 @@ int Main(int argc, char** argv) {
   }
   // A closed stdout shows up as EPIPE from the write instead of a kill.
   std::signal(SIGPIPE, SIG_IGN);
-  if (std::holds_alternative<SubCommand>(line->command)) {
+  if (std::holds_alternative<SubCommand>(line->command) ||
+      std::holds_alternative<StatusCommand>(line->command)) {
     BlockTerminationSignals();  // before the client starts its thread
   }
   ClientOptions options;
-  options.client_name = "chorus-cli";
+  options.client_name = line->client_name;
   if (const char* token = std::getenv("CHORUS_AUTH_TOKEN")) {
     options.auth_token = token;
   }

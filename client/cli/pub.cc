@@ -1,16 +1,20 @@
 // chorus pub: one message from the command line, or one per line of stdin.
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 
 namespace chorus::cli {
 namespace {
@@ -22,19 +26,51 @@ struct PublishProgress {
   absl::Status first_error ABSL_GUARDED_BY(mu);
 };
 
-Message MakeMessage(const PubCommand& command, std::string value) {
+Message MakeMessage(const PubCommand& command, std::string value,
+                    uint64_t lease_id) {
   Message message;
   message.key = command.key;
   message.value = std::move(value);
   message.headers = command.headers;
+  message.bind = command.bind;
+  message.lease_id = lease_id;
   return message;
 }
 
+// Keeps a lease alive from its own thread, every third of its TTL, until
+// destroyed.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(Client& client, uint64_t lease_id, absl::Duration ttl)
+      : thread_([this, &client, lease_id, ttl] {
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!WaitFor(cv_, lock, ttl / 3, [this] { return stop_; })) {
+            lock.unlock();
+            (void)client.KeepAlive(lease_id);  // a lost lease shows as stale
+            lock.lock();
+          }
+        }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 const char* Messages(uint64_t n) { return n == 1 ? "message" : "messages"; }
 
-int PublishOne(Client& client, const PubCommand& command) {
+int PublishOne(Client& client, const PubCommand& command, uint64_t lease_id) {
   absl::StatusOr<PublishResult> stored = client.PublishAndWait(
-      command.topic, MakeMessage(command, *command.message));
+      command.topic, MakeMessage(command, *command.message, lease_id));
   if (!stored.ok()) {
     PrintError(absl::StrCat("publish to ", command.topic, ": ",
                             stored.status().message()));
@@ -50,7 +86,20 @@ int PublishOne(Client& client, const PubCommand& command) {
 }  // namespace
 
 int RunPub(Client& client, const PubCommand& command) {
-  if (command.message.has_value()) return PublishOne(client, command);
+  uint64_t lease_id = 0;
+  std::optional<LeaseKeeper> keeper;
+  if (command.lease_ttl.has_value()) {
+    absl::StatusOr<uint64_t> lease = client.GrantLease(*command.lease_ttl);
+    if (!lease.ok()) {
+      PrintError(absl::StrCat("grant lease: ", lease.status().message()));
+      return kExitFailure;
+    }
+    lease_id = *lease;
+    keeper.emplace(client, lease_id, *command.lease_ttl);
+  }
+  if (command.message.has_value()) {
+    return PublishOne(client, command, lease_id);
+  }
 
   auto progress = std::make_shared<PublishProgress>();
   uint64_t published = 0;
@@ -64,7 +113,7 @@ int RunPub(Client& client, const PubCommand& command) {
       if (!progress->first_error.ok()) break;  // no point sending more
     }
     client.Publish(command.topic,
-                   MakeMessage(command, std::string(line, length)),
+                   MakeMessage(command, std::string(line, length), lease_id),
                    [progress](absl::StatusOr<PublishResult> stored) {
                      std::lock_guard<std::mutex> lock(progress->mu);
                      if (stored.ok()) {

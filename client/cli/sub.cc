@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -37,6 +39,44 @@ struct SubProgress {
   }
 };
 
+// The subscription, for the handler to ack through once Subscribe returned;
+// acks of messages handled before are kept and sent when it is set.
+class SubscriptionSlot {
+ public:
+  void Set(Subscription* subscription) {
+    std::lock_guard<std::mutex> lock(mu_);
+    subscription_ = subscription;
+    if (subscription_ == nullptr) return;
+    for (const Early& early : early_) {
+      ReceivedMessage message;
+      message.topic = early.topic;
+      message.partition = early.partition;
+      message.offset = early.offset;
+      (void)subscription_->Ack(message);
+    }
+    early_.clear();
+  }
+  void Ack(const ReceivedMessage& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (subscription_ != nullptr) {
+      (void)subscription_->Ack(message);
+    } else {
+      early_.push_back(
+          {std::string(message.topic), message.partition, message.offset});
+    }
+  }
+
+ private:
+  struct Early {
+    std::string topic;
+    uint32_t partition;
+    uint64_t offset;
+  };
+  std::mutex mu_;
+  Subscription* subscription_ = nullptr;
+  std::vector<Early> early_;
+};
+
 // Writes and flushes one line, so that a reader of a pipe sees it at once.
 // Returns 0 or the errno of the failure.
 int WriteLine(const std::string& line) {
@@ -57,7 +97,7 @@ int RunSub(Client& client, const SubCommand& command) {
     progress->done.notify_all();
   });
 
-  SubscribeOptions options;
+  SubscribeOptions options = command.options;
   options.start = command.start;
   options.on_error = [progress](absl::Status status) {
     std::lock_guard<std::mutex> lock(progress->mu);
@@ -66,16 +106,23 @@ int RunSub(Client& client, const SubCommand& command) {
   };
   const SubCommand::Format format = command.format;
   const std::optional<uint64_t> count = command.count;
-  auto handler = [progress, format, count](const ReceivedMessage& message) {
+  const bool ack = options.ack == AckMode::kExplicit;
+  // Set once subscribed; the handler acks through it (it may run before
+  // Subscribe returns, when `subscription` is still empty: those messages
+  // are acked right after).
+  auto subscription_slot = std::make_shared<SubscriptionSlot>();
+  auto handler = [progress, format, count, ack,
+                  subscription_slot](const ReceivedMessage& message) {
     {
       std::lock_guard<std::mutex> lock(progress->mu);
-      if (progress->finished) return;  // past --count
+      if (progress->finished) return;  // past --count: left unacked
     }
     std::string line = format == SubCommand::Format::kJson
                            ? MessageToJson(message)
                            : std::string(message.value);
     line.push_back('\n');
     const int write_errno = WriteLine(line);
+    if (ack && write_errno == 0) subscription_slot->Ack(message);
     std::lock_guard<std::mutex> lock(progress->mu);
     ++progress->received;
     progress->last_activity = absl::Now();
@@ -100,6 +147,7 @@ int RunSub(Client& client, const SubCommand& command) {
                             subscription.status().message()));
     return kExitFailure;
   }
+  subscription_slot->Set(subscription->get());
   std::fprintf(stderr, "chorus: subscribed to %s\n", command.filter.c_str());
 
   {
@@ -115,6 +163,14 @@ int RunSub(Client& client, const SubCommand& command) {
       }
     } else {
       progress->done.wait(lock, done);
+    }
+  }
+  subscription_slot->Set(nullptr);
+  if (ack) {
+    // The positions the acks move must be stored before the command ends.
+    if (absl::Status flushed = (*subscription)->FlushAcks(); !flushed.ok()) {
+      std::lock_guard<std::mutex> lock(progress->mu);
+      if (progress->error.ok()) progress->error = flushed;
     }
   }
   // The process ends next; a failed unsubscribe changes nothing for it, and

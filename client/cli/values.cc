@@ -52,6 +52,7 @@ absl::StatusOr<uint64_t> ParseUnsigned(std::string_view text, uint64_t min,
 absl::StatusOr<StartPosition> ParseStartPosition(std::string_view text) {
   if (text == "latest") return StartPosition::Latest();
   if (text == "earliest") return StartPosition::Earliest();
+  if (text == "snapshot") return StartPosition::Snapshot();
   const size_t colon = text.find(':');
   const std::string_view kind = text.substr(0, colon);
   const std::string_view arg =
@@ -81,7 +82,8 @@ absl::StatusOr<StartPosition> ParseStartPosition(std::string_view text) {
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "expected latest, earliest, offset:N, time:RFC3339 or last:N, got \"",
+      "expected latest, earliest, offset:N, time:RFC3339, last:N or snapshot, "
+      "got \"",
       AsAbsl(text), "\""));
 }
 
