@@ -44,13 +44,17 @@ absl::StatusOr<wire::SubscriptionRecord> SubscriptionCatalog::Acquire(
   if (it != entries_.end()) {
     Entry& entry = it->second;
     const wire::SubscriptionRecord& record = entry.record;
+    // AUTO and EXPLICIT differ only in who sends the acks (the library or
+    // the application), so members may mix them; NONE tracks nothing.
+    const bool tracked = record.ack_mode() != wire::Subscribe::NONE;
     if (record.filter() != subscribe.filter() ||
         record.group() != subscribe.group() ||
-        record.ack_mode() != subscribe.ack_mode()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "subscription ", record.name(), " exists with filter ",
-          record.filter(), record.group() ? " as a group" : "", " and ack ",
-          AckModeName(record.ack_mode()), "; delete it first to change them"));
+        tracked != (subscribe.ack_mode() != wire::Subscribe::NONE)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("subscription ", record.name(), " exists with filter ",
+                       record.filter(), record.group() ? " as a group" : "",
+                       " and ack mode ", AckModeName(record.ack_mode()),
+                       "; delete it first to change them"));
     }
     if (!record.group() && entry.members > 0) {
       return absl::AlreadyExistsError(absl::StrCat(

@@ -41,9 +41,10 @@ class SubscriptionCatalog {
 
   // Joins (or creates and stores) the named subscription `subscribe`
   // names, counting one more member. Errors: kInvalidArgument (bad name),
-  // kFailedPrecondition (the name exists with another filter, group mode or
-  // ack mode), kAlreadyExists (a durable subscription that is not a group
-  // already has its one member), storage errors.
+  // kFailedPrecondition (the name exists with another filter or group
+  // mode, or one of the two ack modes is NONE and the other is not),
+  // kAlreadyExists (a durable subscription that is not a group already has its
+  // one member), storage errors.
   absl::StatusOr<wire::SubscriptionRecord> Acquire(
       const wire::Subscribe& subscribe);
   // One member fewer.

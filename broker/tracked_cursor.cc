@@ -5,13 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "broker/batch_walker.h"
 #include "broker/dead_letters.h"
 #include "broker/partition.h"
 #include "broker/partitioner.h"
 #include "common/log.h"
-#include "proto/records.h"
 #include "storage/cursor_store.h"
-#include "storage/stored_batch.h"
 
 namespace chorus::broker {
 namespace {
@@ -41,8 +40,10 @@ absl::Status TrackedCursor::Open(int64_t topic_created_ms) {
       next_read_ = std::max<uint64_t>((*stored)->position(), first);
       for (uint64_t offset : (*stored)->pending()) {
         if (offset < first || offset >= next_read_) continue;
-        pending_[offset] = Pending{.member = 0, .deliveries = 1};
-        ++waiting_;
+        // Delivered before the restart: its key's slot is found on the way
+        // out again.
+        pending_[offset] = Pending{.deliveries = 1, .slot_known = false};
+        waiting_.insert(offset);
       }
       opened_ = true;
       return absl::OkStatus();
@@ -85,10 +86,7 @@ void TrackedCursor::Leave(uint64_t member_id) {
   std::erase_if(members_,
                 [member_id](const Member& m) { return m.id == member_id; });
   for (auto& [offset, pending] : pending_) {
-    if (pending.member != member_id) continue;
-    --slot_pending_[pending.slot];
-    pending.member = 0;
-    ++waiting_;
+    if (pending.member == member_id) MakeWaiting(offset, pending);
   }
   for (uint64_t& owner : slot_owner_) {
     if (owner == member_id) owner = 0;
@@ -115,17 +113,14 @@ void TrackedCursor::Ready(uint64_t member_id, uint64_t max_messages,
 void TrackedCursor::Ack(uint64_t member_id, const wire::AckRange& range,
                         bool nack,
                         absl::AnyInvocable<void(absl::Status)> stored) {
+  // Returns the entry after `it`.
   auto settle = [&](absl::btree_map<uint64_t, Pending>::iterator it) {
-    Pending& pending = it->second;
-    if (nack) {
-      if (pending.member != member_id) return std::next(it);
-      --slot_pending_[pending.slot];
-      pending.member = 0;
-      ++waiting_;
-      return std::next(it);
+    if (!nack) {
+      Release(it->first, it->second);
+      return pending_.erase(it);
     }
-    Release(pending);
-    return pending_.erase(it);
+    if (it->second.member == member_id) MakeWaiting(it->first, it->second);
+    return std::next(it);
   };
   for (uint64_t offset : range.offsets()) {
     if (auto it = pending_.find(offset); it != pending_.end()) settle(it);
@@ -164,17 +159,17 @@ void TrackedCursor::Describe(wire::SubscriptionPartition* info) const {
   info->set_position(position());
   info->set_head(head);
   info->set_lag(head > position() ? head - position() : 0);
-  info->set_pending(pending_.size() - waiting_);
+  info->set_pending(pending_.size() - waiting_.size());
 }
 
 TrackedCursor::Member* TrackedCursor::TargetFor(uint16_t slot) {
-  if (members_.empty()) return nullptr;
-  if (!config_.group || members_.size() == 1) {
+  if (!config_.group) {
     for (Member& member : members_) {
       if (member.ready) return &member;
     }
     return nullptr;
   }
+  if (members_.empty()) return nullptr;
   Member* desired = &members_[slot % members_.size()];
   Member* current =
       slot_owner_[slot] == 0 ? nullptr : FindMember(slot_owner_[slot]);
@@ -189,9 +184,13 @@ TrackedCursor::Member* TrackedCursor::TargetFor(uint16_t slot) {
 
 void TrackedCursor::Dispatch() {
   if (closed_ || !opened_ || dispatching_) return;
+  if (std::none_of(members_.begin(), members_.end(),
+                   [](const Member& m) { return m.ready; })) {
+    return;
+  }
   dispatching_ = true;
   const uint64_t before = position();
-  if (waiting_ > 0) HandOutWaiting();
+  if (!waiting_.empty()) HandOutWaiting();
   HandOutNew();
   FlushOutgoing();
   dispatching_ = false;
@@ -200,82 +199,68 @@ void TrackedCursor::Dispatch() {
 }
 
 void TrackedCursor::HandOutWaiting() {
-  std::vector<std::string> stored;
-  for (auto it = pending_.begin(); it != pending_.end() && waiting_ > 0;) {
-    Pending& pending = it->second;
-    const uint64_t offset = it->first;
-    if (pending.member != 0) {
+  BatchWalker walker(partition_->log());
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const uint64_t offset = *it;
+    Pending& pending = pending_[offset];
+    const bool dead = config_.max_deliveries != 0 &&
+                      pending.deliveries >= config_.max_deliveries;
+    // Skip, without reading, what no ready member can take now.
+    if (!dead && pending.slot_known && TargetFor(pending.slot) == nullptr) {
       ++it;
       continue;
     }
-    // The batch holding `offset`: the last one read, or a fresh read.
-    absl::StatusOr<storage::StoredBatchView> view =
-        absl::NotFoundError("not read");
-    if (!stored.empty()) view = storage::ParseStoredBatch(stored.back());
-    if (!view.ok() || offset < view->header.base_offset ||
-        offset >= view->header.base_offset + view->header.count) {
-      stored.clear();
-      if (absl::Status read =
-              partition_->log().Read(offset, offset + 1, 1, &stored);
-          !read.ok()) {
-        Log(LogLevel::kError, "subscription",
-            absl::StrCat(config_.name, ": read ", partition_->topic(), "/",
-                         partition_->index(), " at ", offset, ": ",
-                         read.ToString()));
-        return;
-      }
-      if (!stored.empty()) view = storage::ParseStoredBatch(stored.back());
-      if (stored.empty() || (view.ok() && view->header.base_offset > offset)) {
-        // Removed by retention while it waited: nothing left to deliver.
-        --waiting_;
-        it = pending_.erase(it);
-        continue;
-      }
-      if (!view.ok()) {
-        Log(LogLevel::kError, "subscription",
-            absl::StrCat(config_.name, ": data loss in ", partition_->topic(),
-                         "/", partition_->index(), " at ", offset, ": ",
-                         view.status().ToString()));
-        return;
-      }
+    if (walker.stored().empty() || offset < walker.header().base_offset ||
+        offset >= walker.header().base_offset + walker.header().count) {
+      CloseRuns();  // the runs view the batch in hand
     }
-    if (config_.max_deliveries != 0 &&
-        pending.deliveries >= config_.max_deliveries) {
-      DeadLetter(offset, stored.back(), pending.deliveries);
-      --waiting_;
-      it = pending_.erase(it);
+    absl::StatusOr<bool> found = walker.Seek(offset);
+    if (!found.ok()) {
+      Log(LogLevel::kError, "subscription",
+          absl::StrCat(config_.name, ": ", partition_->topic(), "/",
+                       partition_->index(), " at ", offset, ": ",
+                       found.status().ToString()));
+      break;
+    }
+    if (!*found || dead) {
+      // Removed by retention while it waited, or out of deliveries.
+      if (dead) {
+        DeadLetter(offset, walker.record(), walker.header().publisher,
+                   pending.deliveries);
+      }
+      pending_.erase(offset);
+      it = waiting_.erase(it);
       continue;
     }
-    uint16_t slot = 0;
-    if (config_.group) {
-      proto::RecordReader reader(view->records);
-      proto::RecordView record;
-      for (uint64_t at = view->header.base_offset;
-           at <= offset && reader.Next(&record); ++at) {
-      }
-      slot = static_cast<uint16_t>(record.key.empty()
-                                       ? offset % kSlots
-                                       : PartitionForKey(record.key, kSlots));
+    if (!pending.slot_known) {
+      const std::string_view key = walker.record().key;
+      pending.slot = static_cast<uint16_t>(config_.group && !key.empty()
+                                               ? PartitionForKey(key, kSlots)
+                                               : offset % kSlots);
+      pending.slot_known = true;
     }
-    Member* target = TargetFor(slot);
+    Member* target = TargetFor(pending.slot);
     if (target == nullptr) {
       ++it;
       continue;
     }
-    Give(*target, stored.back(), offset, offset + 1, pending.deliveries + 1);
-    --waiting_;
+    Give(*target, walker.stored(), offset, offset + 1, pending.deliveries + 1,
+         walker.record().encoded.size());
+    it = waiting_.erase(it);
     if (!tracking()) {
-      it = pending_.erase(it);
+      pending_.erase(offset);
       continue;
     }
     pending.member = target->id;
-    pending.slot = slot;
     ++pending.deliveries;
     pending.deadline_ms = NowMs() + config_.ack_wait_ms;
-    ++slot_pending_[slot];
-    ++it;
+    ++slot_pending_[pending.slot];
+    if (std::none_of(members_.begin(), members_.end(),
+                     [](const Member& m) { return m.ready; })) {
+      break;
+    }
   }
-  FlushOutgoing();
+  CloseRuns();
 }
 
 void TrackedCursor::HandOutNew() {
@@ -312,7 +297,9 @@ void TrackedCursor::HandOutNew() {
         next_read_ = batch_end;
         continue;
       }
-      if (!Distribute(value, *view, next_read_, batch_end)) return;
+      const bool more = Distribute(value, *view, next_read_, batch_end);
+      CloseRuns();  // the runs view `value`
+      if (!more) return;
     }
   }
 }
@@ -326,7 +313,8 @@ bool TrackedCursor::Distribute(std::string_view stored,
     uint64_t n = std::min(to - from, target->max_messages);
     if (tracking()) n = std::min<uint64_t>(n, kMaxPending - pending_.size());
     if (n == 0) return false;
-    Give(*target, stored, from, from + n, 1);
+    Give(*target, stored, from, from + n, 1,
+         stored.size() * n / view.header.count);
     if (tracking()) {
       const int64_t deadline = NowMs() + config_.ack_wait_ms;
       for (uint64_t offset = from; offset < from + n; ++offset) {
@@ -355,11 +343,11 @@ bool TrackedCursor::Distribute(std::string_view stored,
     if (target == nullptr) {
       // Its key's member is busy: it waits, the others go on.
       pending_.emplace_hint(pending_.end(), offset,
-                            Pending{.member = 0, .deliveries = 0});
-      ++waiting_;
+                            Pending{.member = 0, .slot = slot});
+      waiting_.insert(waiting_.end(), offset);
       continue;
     }
-    Give(*target, stored, offset, offset + 1, 1);
+    Give(*target, stored, offset, offset + 1, 1, record.encoded.size());
     if (tracking()) {
       pending_.emplace_hint(pending_.end(), offset,
                             Pending{.member = target->id,
@@ -374,24 +362,45 @@ bool TrackedCursor::Distribute(std::string_view stored,
 }
 
 void TrackedCursor::Give(Member& member, std::string_view stored, uint64_t from,
-                         uint64_t to, uint32_t delivery_count) {
-  absl::StatusOr<std::shared_ptr<const DeliveryBatch>> batch =
-      DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
-                                stored, from, to);
-  if (!batch.ok()) {
-    Log(LogLevel::kError, "subscription",
-        absl::StrCat(config_.name, ": ", batch.status().ToString()));
-    return;
+                         uint64_t to, uint32_t delivery_count, uint64_t bytes) {
+  // Without acks nothing is counted: the message is done once sent.
+  if (!tracking()) delivery_count = 0;
+  Run& run = member.run;
+  const bool extends = run.to > run.from &&
+                       run.stored.data() == stored.data() && run.to == from &&
+                       run.delivery_count == delivery_count;
+  if (!extends) {
+    CloseRun(member);
+    run = Run{stored, from, to, delivery_count};
+  } else {
+    run.to = to;
   }
-  std::vector<TrackedDelivery>& outgoing = member.outgoing;
-  const uint64_t bytes = (*batch)->body.size();
-  outgoing.push_back({*std::move(batch), delivery_count});
   member.max_messages -= std::min(member.max_messages, to - from);
   member.max_bytes -= std::min(member.max_bytes, bytes);
   if (member.max_messages == 0 || member.max_bytes == 0) member.ready = false;
 }
 
+void TrackedCursor::CloseRun(Member& member) {
+  Run& run = member.run;
+  if (run.to <= run.from) return;
+  absl::StatusOr<std::shared_ptr<const DeliveryBatch>> batch =
+      DeliveryBatch::FromStored(partition_->topic(), partition_->index(),
+                                run.stored, run.from, run.to);
+  if (batch.ok()) {
+    member.outgoing.push_back({*std::move(batch), run.delivery_count});
+  } else {
+    Log(LogLevel::kError, "subscription",
+        absl::StrCat(config_.name, ": ", batch.status().ToString()));
+  }
+  run = Run{};
+}
+
+void TrackedCursor::CloseRuns() {
+  for (Member& member : members_) CloseRun(member);
+}
+
 void TrackedCursor::FlushOutgoing() {
+  CloseRuns();
   for (Member& member : members_) {
     if (member.outgoing.empty()) continue;
     member.ready = false;  // one answer per Ready
@@ -408,24 +417,24 @@ void TrackedCursor::FlushOutgoing() {
   }
 }
 
-void TrackedCursor::Release(Pending& pending) {
+void TrackedCursor::MakeWaiting(uint64_t offset, Pending& pending) {
+  if (pending.member == 0) return;
+  --slot_pending_[pending.slot];
+  pending.member = 0;
+  waiting_.insert(offset);
+}
+
+void TrackedCursor::Release(uint64_t offset, const Pending& pending) {
   if (pending.member == 0) {
-    --waiting_;
+    waiting_.erase(offset);
   } else {
     --slot_pending_[pending.slot];
   }
 }
 
-void TrackedCursor::DeadLetter(uint64_t offset, std::string_view stored,
+void TrackedCursor::DeadLetter(uint64_t offset, const proto::RecordView& record,
+                               std::string_view publisher,
                                uint32_t deliveries) {
-  absl::StatusOr<storage::StoredBatchView> view =
-      storage::ParseStoredBatch(stored);
-  if (!view.ok()) return;
-  proto::RecordReader reader(view->records);
-  proto::RecordView record;
-  for (uint64_t at = view->header.base_offset;
-       at <= offset && reader.Next(&record); ++at) {
-  }
   std::vector<proto::HeaderPair> headers;
   proto::HeaderReader header_reader(record.body);
   std::string_view name, value;
@@ -447,12 +456,12 @@ void TrackedCursor::DeadLetter(uint64_t offset, std::string_view stored,
       absl::StrCat(config_.name, ": ", partition_->topic(), "/",
                    partition_->index(), " offset ", offset, " was delivered ",
                    deliveries, " times without an ack; moved to ", topic));
-  dead_letters_->Publish(topic, std::move(records),
-                         std::string(view->header.publisher));
+  dead_letters_->Publish(topic, std::move(records), std::string(publisher));
 }
 
 void TrackedCursor::ScheduleTimer() {
-  if (closed_ || timer_armed_ || !tracking() || pending_.size() == waiting_) {
+  if (closed_ || timer_armed_ || !tracking() ||
+      pending_.size() == waiting_.size()) {
     return;
   }
   timer_armed_ = true;
@@ -468,12 +477,12 @@ void TrackedCursor::ScheduleTimer() {
 void TrackedCursor::ExpireOverdue() {
   const int64_t now = NowMs();
   for (auto& [offset, pending] : pending_) {
-    if (pending.member == 0 || pending.deadline_ms > now) continue;
-    --slot_pending_[pending.slot];
-    pending.member = 0;
-    ++waiting_;
+    if (pending.member != 0 && pending.deadline_ms <= now) {
+      MakeWaiting(offset, pending);
+    }
   }
   Dispatch();
+  ScheduleTimer();  // Dispatch returns early when no member is ready
 }
 
 void TrackedCursor::MarkDirty(absl::AnyInvocable<void(absl::Status)> stored) {

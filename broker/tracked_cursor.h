@@ -31,12 +31,14 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "asio.hpp"
 #include "broker/delivery.h"
 #include "broker/shard.h"
 #include "proto/protocol.pb.h"
+#include "proto/records.h"
 #include "proto/storage.pb.h"
 #include "storage/stored_batch.h"
 
@@ -128,7 +130,16 @@ class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
     uint64_t member = 0;  // 0: waiting to be handed out (again)
     uint32_t deliveries = 0;
     uint16_t slot = 0;
+    bool slot_known = true;  // false for entries restored from the Store
     int64_t deadline_ms = 0;
+  };
+  // Records [from, to) of one stored batch, gathered for one member until
+  // the batch in hand changes.
+  struct Run {
+    std::string_view stored;
+    uint64_t from = 0;
+    uint64_t to = 0;
+    uint32_t delivery_count = 0;
   };
   struct Member {
     uint64_t id = 0;
@@ -136,6 +147,7 @@ class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
     bool ready = false;
     uint64_t max_messages = 0;
     uint64_t max_bytes = 0;
+    Run run;
     std::vector<TrackedDelivery> outgoing;
   };
   static constexpr size_t kSlots = 256;
@@ -152,13 +164,20 @@ class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
   // waiting); returns false when no member can take more.
   bool Distribute(std::string_view stored, const storage::StoredBatchView& view,
                   uint64_t from, uint64_t to);
+  // Adds [from, to) of `stored` (about `bytes` of records) to the member's
+  // run; `stored` must stay valid until CloseRuns.
   void Give(Member& member, std::string_view stored, uint64_t from, uint64_t to,
-            uint32_t delivery_count);
+            uint32_t delivery_count, uint64_t bytes);
+  // Turns the member's open run (every member's) into a delivery batch.
+  void CloseRun(Member& member);
+  void CloseRuns();
   void FlushOutgoing();
-  // Forgets `pending`'s share of the waiting and slot counts.
-  void Release(Pending& pending);
-  void DeadLetter(uint64_t offset, std::string_view stored,
-                  uint32_t deliveries);
+  // Marks a handed-out message as waiting to be handed out again.
+  void MakeWaiting(uint64_t offset, Pending& pending);
+  // Forgets `pending` (acked, dead-lettered or gone) from the counts.
+  void Release(uint64_t offset, const Pending& pending);
+  void DeadLetter(uint64_t offset, const proto::RecordView& record,
+                  std::string_view publisher, uint32_t deliveries);
   void ScheduleTimer();
   void ExpireOverdue();
   void MarkDirty(absl::AnyInvocable<void(absl::Status)> stored);
@@ -172,8 +191,10 @@ class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
   bool dispatching_ = false;
 
   uint64_t next_read_ = 0;
+  // Every message handed out and not yet acked, and those waiting to be
+  // handed out (again); waiting_ holds the offsets of the latter.
   absl::btree_map<uint64_t, Pending> pending_;
-  size_t waiting_ = 0;
+  absl::btree_set<uint64_t> waiting_;
   uint64_t dead_lettered_ = 0;
 
   std::vector<Member> members_;
