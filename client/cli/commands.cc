@@ -71,6 +71,7 @@ int RunTopicsDescribe(Client& client, const TopicsDescribeCommand& command) {
   }
   std::string out = absl::StrCat(
       "name: ", info->name, "\npartitions: ", info->config.partitions,
+      info->config.status ? "\nstatus: yes" : "",
       "\nretention-age: ", AgeLimit(info->config.retention_age),
       "\nretention-bytes: ", Limit(info->config.retention_bytes),
       "\nretention-messages: ", Limit(info->config.retention_messages), "\n");

@@ -26,9 +26,10 @@ std::string StoredBatchOf(uint64_t base, int count) {
 }
 
 // Decodes prefix + body the way a client does.
-wire::Frame Decode(uint64_t subscription_id, const DeliveryBatch& batch) {
+wire::Frame Decode(uint64_t subscription_id, const DeliveryBatch& batch,
+                   uint32_t delivery_count = 0) {
   proto::FrameDecoder decoder(proto::kDefaultMaxFrameBytes);
-  decoder.Append(DeliveryPrefix(subscription_id, batch));
+  decoder.Append(DeliveryPrefix(subscription_id, batch, delivery_count));
   decoder.Append(batch.body);
   wire::Frame frame;
   absl::StatusOr<bool> got = decoder.Next(&frame);
@@ -70,6 +71,35 @@ TEST(DeliveryTest, SlicesABatchThatStartsBeforeTheCursor) {
   ASSERT_EQ(records.records_size(), 3);
   EXPECT_EQ(records.records(0).key(), "k2");
   EXPECT_EQ(frame.deliver().base_offset(), 12u);
+}
+
+TEST(DeliveryTest, SlicesAnInnerRangeAndKeepsThePublisher) {
+  auto batch = DeliveryBatch::FromStored("t", 0, StoredBatchOf(10, 5), 11, 13);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ((*batch)->base_offset, 11u);
+  EXPECT_EQ((*batch)->count, 2u);
+  EXPECT_EQ((*batch)->publisher, "svc");
+  wire::Frame frame = Decode(1, **batch);
+  wire::RecordSet records;
+  ASSERT_TRUE(records.ParseFromString(frame.deliver().records()));
+  ASSERT_EQ(records.records_size(), 2);
+  EXPECT_EQ(records.records(0).key(), "k1");
+  EXPECT_EQ(records.records(1).key(), "k2");
+}
+
+TEST(DeliveryTest, RangeAfterTheBatchIsOutOfRange) {
+  auto batch = DeliveryBatch::FromStored("t", 0, StoredBatchOf(10, 5), 0, 10);
+  EXPECT_EQ(batch.status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(DeliveryTest, DeliveryCountTravelsInThePrefixOnly) {
+  auto batch = DeliveryBatch::FromStored("t", 2, StoredBatchOf(0, 2), 0);
+  ASSERT_TRUE(batch.ok());
+  wire::Frame frame = Decode(9, **batch, /*delivery_count=*/3);
+  EXPECT_EQ(frame.deliver().delivery_count(), 3u);
+  EXPECT_EQ(frame.deliver().subscription_id(), 9u);
+  EXPECT_EQ(frame.deliver().count(), 2u);
+  EXPECT_EQ(Decode(9, **batch).deliver().delivery_count(), 0u);
 }
 
 TEST(DeliveryTest, BatchEntirelyBeforeTheCursorIsOutOfRange) {

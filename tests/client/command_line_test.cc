@@ -146,5 +146,73 @@ TEST(CommandLineTest, UnknownOrMissingCommand) {
   ExpectUsageError({"--server"}, "--server needs a value");
 }
 
+TEST(CommandLineTest, SubDurableGroupAndAckFlags) {
+  auto durable = Parse({"sub", "acme.>", "--durable", "billing", "--ack-wait",
+                        "2s", "--max-deliveries", "5", "--dead-letter",
+                        "acme.dead", "--from-publisher", "svc-a"});
+  ASSERT_TRUE(durable.ok()) << durable.status();
+  const SubscribeOptions& options =
+      std::get<SubCommand>(durable->command).options;
+  EXPECT_EQ(options.name, "billing");
+  EXPECT_FALSE(options.group);
+  EXPECT_EQ(options.ack, AckMode::kExplicit);
+  EXPECT_EQ(options.ack_wait, absl::Seconds(2));
+  EXPECT_EQ(options.max_deliveries, 5u);
+  EXPECT_EQ(options.dead_letter_topic, "acme.dead");
+  EXPECT_EQ(options.from_publisher, "svc-a");
+
+  auto group = Parse({"sub", "jobs", "--group", "crew", "--ack", "auto"});
+  ASSERT_TRUE(group.ok()) << group.status();
+  const SubscribeOptions& shared = std::get<SubCommand>(group->command).options;
+  EXPECT_EQ(shared.name, "crew");
+  EXPECT_TRUE(shared.group);
+  EXPECT_EQ(shared.ack, AckMode::kAuto);
+
+  auto plain = Parse({"sub", "jobs", "--from", "snapshot"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(std::get<SubCommand>(plain->command).options.ack, AckMode::kNone);
+  EXPECT_EQ(std::get<SubCommand>(plain->command).start.kind,
+            StartPosition::Kind::kSnapshot);
+}
+
+TEST(CommandLineTest, SubsStatusAndBindingCommands) {
+  EXPECT_TRUE(std::holds_alternative<SubsListCommand>(
+      Parse({"subs", "list"})->command));
+  EXPECT_EQ(std::get<SubsDescribeCommand>(
+                Parse({"subs", "describe", "billing"})->command)
+                .name,
+            "billing");
+  EXPECT_EQ(
+      std::get<SubsDeleteCommand>(Parse({"subs", "delete", "b"})->command).name,
+      "b");
+  auto status = Parse({"status", "acme.health", "--watch"});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(std::get<StatusCommand>(status->command).topic, "acme.health");
+  EXPECT_TRUE(std::get<StatusCommand>(status->command).watch);
+  auto pub = Parse({"pub", "h", "--key", "k", "--lease-ttl", "10s", "--bind",
+                    "up", "--client-name", "svc"});
+  ASSERT_TRUE(pub.ok()) << pub.status();
+  EXPECT_TRUE(std::get<PubCommand>(pub->command).bind);
+  EXPECT_EQ(std::get<PubCommand>(pub->command).lease_ttl, absl::Seconds(10));
+  EXPECT_EQ(pub->client_name, "svc");
+  EXPECT_TRUE(Parse({"topics", "create", "h", "--status"}).ok());
+  EXPECT_TRUE(std::get<TopicsCreateCommand>(
+                  Parse({"topics", "create", "h", "--status"})->command)
+                  .config.status);
+}
+
+TEST(CommandLineTest, SubscriptionFlagErrors) {
+  ExpectUsageError({"sub", "x", "--durable", "a", "--group", "b"},
+                   "exclude each other");
+  ExpectUsageError({"sub", "x", "--ack", "maybe"}, "--ack");
+  ExpectUsageError({"sub", "x", "--max-deliveries", "0"}, "--max-deliveries");
+  ExpectUsageError({"pub", "x", "--bind", "v"}, "need --key");
+  ExpectUsageError({"subs"}, "subs list");
+  ExpectUsageError({"subs", "describe"}, "subs describe NAME");
+  ExpectUsageError({"status", "a", "b"}, "status TOPIC");
+  ExpectUsageError({"status", "x", "--durable", "d"}, "does not apply");
+  ExpectUsageError({"--client-name=", "topics", "list"}, "--client-name");
+}
+
 }  // namespace
 }  // namespace chorus::cli

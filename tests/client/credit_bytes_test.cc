@@ -52,6 +52,13 @@ TEST(DeliveryCreditBytesTest, EqualsTheBrokersChargeForEveryShape) {
   }
 }
 
+TEST(DeliveryCreditBytesTest, DeliveryCountIsNotCharged) {
+  wire::Deliver d = MakeDeliver(7, 1, 42);
+  const std::string body = BrokerBody(d);
+  d.set_delivery_count(300);
+  EXPECT_EQ(DeliveryCreditBytes(d), body.size());
+}
+
 TEST(DeliveryCreditBytesTest, EmptyOptionalFields) {
   wire::Deliver d;
   d.set_subscription_id(3);

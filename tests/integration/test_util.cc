@@ -16,7 +16,8 @@ Client::MessageHandler Collector::Handler() {
                std::string(m.publisher),
                std::string(m.key),
                std::string(m.value),
-               {}};
+               {},
+               m.delivery_count};
     for (const auto& [name, value] : m.headers) {
       r.headers.emplace_back(std::string(name), std::string(value));
     }
@@ -24,6 +25,19 @@ Client::MessageHandler Collector::Handler() {
     messages_.push_back(std::move(r));
     changed_.notify_all();
   };
+}
+
+ReceivedMessage Received::View() const {
+  ReceivedMessage message;
+  message.topic = topic;
+  message.partition = partition;
+  message.offset = offset;
+  message.timestamp_ms = timestamp_ms;
+  message.publisher = publisher;
+  message.key = key;
+  message.value = value;
+  message.delivery_count = delivery_count;
+  return message;
 }
 
 bool Collector::WaitFor(size_t count, absl::Duration timeout) {

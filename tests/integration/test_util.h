@@ -31,6 +31,10 @@ struct Received {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  uint32_t delivery_count = 0;
+
+  // A view for Subscription::Ack and Nack; valid while this lives.
+  ReceivedMessage View() const;
 };
 
 class Collector {
