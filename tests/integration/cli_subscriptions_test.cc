@@ -8,7 +8,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "tests/integration/test_util.h"
 
@@ -18,32 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-class CliSubscriptionsTest : public BrokerTest {
- protected:
-  CommandResult Chorus(std::vector<std::string> args,
-                       const std::string& input = "") {
-    std::vector<std::string> argv = {ChorusCliPath()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--server=" + broker_->address());
-    absl::StatusOr<CommandResult> result =
-        RunCommand(argv, input, absl::Seconds(30));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : CommandResult{};
-  }
-
-  std::unique_ptr<Subprocess> Start(std::vector<std::string> args) {
-    std::vector<std::string> argv = {ChorusCliPath()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--server=" + broker_->address());
-    absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Start(argv);
-    EXPECT_TRUE(child.ok()) << child.status();
-    return child.ok() ? *std::move(child) : nullptr;
-  }
-
-  static std::vector<std::string> Lines(const std::string& text) {
-    return absl::StrSplit(text, '\n', absl::SkipEmpty());
-  }
-};
+class CliSubscriptionsTest : public CliBrokerTest {};
 
 TEST_F(CliSubscriptionsTest, DurableSubResumesWhereTheLastRunStopped) {
   ASSERT_EQ(Chorus({"pub", "c.orders"}, "o1\no2\no3\no4\no5\n").exit_code, 0);
@@ -76,9 +50,9 @@ TEST_F(CliSubscriptionsTest, DurableSubResumesWhereTheLastRunStopped) {
 TEST_F(CliSubscriptionsTest, GroupMembersShareTheMessages) {
   ASSERT_EQ(Chorus({"topics", "create", "c.jobs"}).exit_code, 0);
   std::unique_ptr<Subprocess> one =
-      Start({"sub", "c.jobs", "--group", "crew", "--timeout", "3"});
+      StartChorus({"sub", "c.jobs", "--group", "crew", "--timeout", "3"});
   std::unique_ptr<Subprocess> two =
-      Start({"sub", "c.jobs", "--group", "crew", "--timeout", "3"});
+      StartChorus({"sub", "c.jobs", "--group", "crew", "--timeout", "3"});
   ASSERT_TRUE(one->WaitForStderr("subscribed", absl::Seconds(10)));
   ASSERT_TRUE(two->WaitForStderr("subscribed", absl::Seconds(10)));
   std::set<std::string> expected;
@@ -139,7 +113,8 @@ TEST_F(CliSubscriptionsTest, StatusPrintsTheTableWithStaleKeys) {
 TEST_F(CliSubscriptionsTest, StatusWatchPrintsEachChange) {
   ASSERT_EQ(Chorus({"topics", "create", "c.watch", "--status"}).exit_code, 0);
   ASSERT_EQ(Chorus({"pub", "c.watch", "--key", "db", "ok"}).exit_code, 0);
-  std::unique_ptr<Subprocess> watch = Start({"status", "c.watch", "--watch"});
+  std::unique_ptr<Subprocess> watch =
+      StartChorus({"status", "c.watch", "--watch"});
   absl::StatusOr<std::string> header = watch->ReadLine(absl::Seconds(10));
   ASSERT_TRUE(header.ok()) << header.status();
   absl::StatusOr<std::string> row = watch->ReadLine(absl::Seconds(10));

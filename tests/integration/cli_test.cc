@@ -2,7 +2,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "tests/integration/test_util.h"
 
@@ -12,34 +11,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class CliTest : public BrokerTest {
+class CliTest : public CliBrokerTest {
  protected:
-  // Runs `chorus ARGS... --server ADDRESS` with `input` on stdin.
-  CommandResult Chorus(std::vector<std::string> args,
-                       const std::string& input = "") {
-    std::vector<std::string> argv = {ChorusCliPath()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--server");
-    argv.push_back(broker_->address());
-    absl::StatusOr<CommandResult> result =
-        RunCommand(argv, input, absl::Seconds(30));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : CommandResult{};
-  }
-
-  // Starts `chorus sub ...` and waits until its subscription is live.
+  // Starts `chorus sub ...`; it says "subscribed" on stderr once live.
   std::unique_ptr<Subprocess> StartSub(std::vector<std::string> args) {
-    std::vector<std::string> argv = {ChorusCliPath(), "sub"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--server=" + broker_->address());
-    absl::StatusOr<std::unique_ptr<Subprocess>> sub = Subprocess::Start(argv);
-    EXPECT_TRUE(sub.ok());
-    if (!sub.ok()) return nullptr;
-    return *std::move(sub);
-  }
-
-  static std::vector<std::string> Lines(const std::string& text) {
-    return absl::StrSplit(text, '\n', absl::SkipEmpty());
+    args.insert(args.begin(), "sub");
+    return StartChorus(std::move(args));
   }
 };
 

@@ -3,6 +3,7 @@
 #include <future>
 #include <mutex>
 
+#include "absl/strings/str_split.h"
 #include "common/sync.h"
 
 namespace chorus::testing {
@@ -89,6 +90,38 @@ void BrokerTest::SetUp() {
   broker_ = *std::move(broker);
   client_ = ConnectOrDie(*broker_);
   ASSERT_NE(client_, nullptr);
+}
+
+namespace {
+
+std::vector<std::string> ChorusArgv(const std::vector<std::string>& args,
+                                    const BrokerProcess& broker) {
+  std::vector<std::string> argv = {ChorusCliPath()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--server=" + broker.address());
+  return argv;
+}
+
+}  // namespace
+
+CommandResult CliBrokerTest::Chorus(std::vector<std::string> args,
+                                    const std::string& input) {
+  absl::StatusOr<CommandResult> result =
+      RunCommand(ChorusArgv(args, *broker_), input, absl::Seconds(30));
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : CommandResult{};
+}
+
+std::unique_ptr<Subprocess> CliBrokerTest::StartChorus(
+    std::vector<std::string> args) {
+  absl::StatusOr<std::unique_ptr<Subprocess>> child =
+      Subprocess::Start(ChorusArgv(args, *broker_));
+  EXPECT_TRUE(child.ok()) << child.status();
+  return child.ok() ? *std::move(child) : nullptr;
+}
+
+std::vector<std::string> CliBrokerTest::Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 
 }  // namespace chorus::testing

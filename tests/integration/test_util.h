@@ -18,6 +18,7 @@
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/subprocess.h"
 
 namespace chorus::testing {
 
@@ -69,6 +70,19 @@ class BrokerTest : public ::testing::Test {
 
   std::unique_ptr<BrokerProcess> broker_;
   std::unique_ptr<Client> client_;
+};
+
+// A broker and the chorus tool pointed at it.
+class CliBrokerTest : public BrokerTest {
+ protected:
+  // Runs `chorus ARGS... --server=ADDRESS` to completion with `input` on
+  // stdin.
+  CommandResult Chorus(std::vector<std::string> args,
+                       const std::string& input = "");
+  // Starts `chorus ARGS... --server=ADDRESS` and returns at once.
+  std::unique_ptr<Subprocess> StartChorus(std::vector<std::string> args);
+  // The non-empty lines of `text`.
+  static std::vector<std::string> Lines(const std::string& text);
 };
 
 }  // namespace chorus::testing
