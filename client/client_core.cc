@@ -222,6 +222,9 @@ absl::StatusOr<std::unique_ptr<Subscription>> ClientCore::Subscribe(
 
 absl::Status ClientCore::Unsubscribe(SubscriptionState& state) {
   if (!registry_.End(state)) return absl::OkStatus();
+  // Acks made before must reach the broker before it forgets the
+  // subscription (a posted send could come after the Unsubscribe).
+  registry_.SendAcks(state);
   wire::Frame frame;
   frame.mutable_unsubscribe()->set_subscription_id(state.id);
   if (connection_.OnIoThread()) {

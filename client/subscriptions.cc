@@ -110,7 +110,7 @@ void SubscriptionRegistry::OnDeliver(wire::Deliver& deliver) {
     state->acks.AddThrough(deliver.topic(), deliver.partition(),
                            deliver.base_offset() + delivered);
   }
-  SendAcks(state);
+  SendAcks(*state);
   MaybeGrantCredit(*state, deliver.count() > 0 ? deliver.count() : delivered,
                    DeliveryCreditBytes(deliver));
 }
@@ -129,12 +129,11 @@ void SubscriptionRegistry::OnSnapshotEnd(const wire::SnapshotEnd& end) {
   }
 }
 
-void SubscriptionRegistry::SendAcks(
-    const std::shared_ptr<SubscriptionState>& state) {
+void SubscriptionRegistry::SendAcks(SubscriptionState& state) {
   wire::Frame frame;
   wire::Ack* ack = frame.mutable_ack();
-  ack->set_subscription_id(state->id);
-  if (!state->acks.TakeInto(ack)) return;
+  ack->set_subscription_id(state.id);
+  if (!state.acks.TakeInto(ack)) return;
   // Fails only when the connection is gone: the broker then hands the
   // messages out again, as it must for any unacked message.
   (void)connection_->Send(frame);
@@ -145,7 +144,7 @@ void SubscriptionRegistry::SendAcksSoon(
   if (state->ack_flush_posted.exchange(true)) return;
   connection_->Post([this, state] {
     state->ack_flush_posted.store(false);
-    SendAcks(state);
+    SendAcks(*state);
   });
 }
 

@@ -85,9 +85,9 @@ class SubscriptionRegistry {
 
   void OnDeliver(wire::Deliver& deliver);
   void OnSnapshotEnd(const wire::SnapshotEnd& end);
-  // Sends `state`'s gathered acks now (I/O thread), or soon from another
-  // thread (posted to the I/O thread).
-  void SendAcks(const std::shared_ptr<SubscriptionState>& state);
+  // Sends `state`'s gathered acks now (any thread), or soon (posted to the
+  // I/O thread).
+  void SendAcks(SubscriptionState& state);
   void SendAcksSoon(const std::shared_ptr<SubscriptionState>& state);
   // Ends every subscription, calling on_error with `status`.
   void OnConnectionLost(const absl::Status& status);

@@ -71,6 +71,18 @@ TEST_F(DurableTest, ResumesAfterTheLastAckedMessage) {
   EXPECT_EQ(again.back().delivery_count, 1u);
 }
 
+TEST_F(DurableTest, AcksJustBeforeUnsubscribeAreNotLost) {
+  PublishAll(*client_, "d.quick", 4);
+  std::vector<Received> got;
+  auto sub = Take("d.quick", Durable("quick"), 4, &got);
+  ASSERT_TRUE(sub->AckThrough(got[2].View()).ok());
+  ASSERT_TRUE(sub->Unsubscribe().ok());  // no FlushAcks
+  std::vector<Received> again;
+  auto resumed = Take("d.quick", Durable("quick"), 1, &again);
+  ASSERT_TRUE(client_->Ping().ok());
+  EXPECT_EQ(Offsets(again), (std::vector<uint64_t>{3}));
+}
+
 TEST_F(DurableTest, OutOfOrderAcksSurviveABrokerRestart) {
   PublishAll(*client_, "d.holes", 6);
   std::vector<Received> got;
