@@ -35,6 +35,19 @@ ABSL_FLAG(bool, auto_create_topics, true,
 ABSL_FLAG(std::string, node_id, "chorus-1", "identity reported to clients");
 ABSL_FLAG(absl::Duration, retention_check_interval, absl::Seconds(10),
           "how often retention limits are applied");
+ABSL_FLAG(int64_t, max_connections, 10000,
+          "connections beyond this are refused (RESOURCE_EXHAUSTED)");
+ABSL_FLAG(int64_t, max_subscriptions_per_connection, 1000,
+          "live subscriptions one connection may hold");
+ABSL_FLAG(int64_t, max_in_flight_publish_bytes, 32 << 20,
+          "publish bytes of one connection awaiting storage before the "
+          "broker stops reading it (back-pressure)");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "a connection without Hello this long after accept is closed");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(5),
+          "a connection that sends nothing this long is closed; 0 disables");
+ABSL_FLAG(absl::Duration, frame_timeout, absl::Seconds(30),
+          "a frame must arrive whole within this long of its first byte");
 ABSL_FLAG(bool, verbose, false, "log debug lines");
 
 namespace {
@@ -70,6 +83,26 @@ std::string ParseOptions(chorus::broker::BrokerOptions* options) {
   options->auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options->retention_check_interval =
       absl::GetFlag(FLAGS_retention_check_interval);
+  if (absl::GetFlag(FLAGS_max_connections) < 1 ||
+      absl::GetFlag(FLAGS_max_subscriptions_per_connection) < 1 ||
+      absl::GetFlag(FLAGS_max_in_flight_publish_bytes) < 1) {
+    return "--max-connections, --max-subscriptions-per-connection and "
+           "--max-in-flight-publish-bytes must be at least 1";
+  }
+  if (absl::GetFlag(FLAGS_handshake_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_frame_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_idle_timeout) < absl::ZeroDuration()) {
+    return "--handshake-timeout and --frame-timeout must be positive and "
+           "--idle-timeout not negative";
+  }
+  options->max_connections = absl::GetFlag(FLAGS_max_connections);
+  options->max_subscriptions_per_connection =
+      absl::GetFlag(FLAGS_max_subscriptions_per_connection);
+  options->max_in_flight_publish_bytes =
+      absl::GetFlag(FLAGS_max_in_flight_publish_bytes);
+  options->handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options->idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options->frame_timeout = absl::GetFlag(FLAGS_frame_timeout);
   return "";
 }
 

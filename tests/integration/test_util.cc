@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/sync.h"
 
 namespace chorus::testing {
@@ -55,6 +56,28 @@ std::vector<Received> Collector::Take() {
 size_t Collector::size() {
   std::lock_guard<std::mutex> lock(mutex_);
   return messages_.size();
+}
+
+PeakMemory::PeakMemory(const BrokerProcess& broker)
+    : broker_(broker),
+      baseline_(broker.ResidentBytes()),
+      peak_(baseline_),
+      sampler_([this] {
+        while (!stop_.load()) {
+          const size_t now = broker_.ResidentBytes();
+          if (now > peak_.load()) peak_.store(now);
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }) {}
+
+PeakMemory::~PeakMemory() {
+  stop_ = true;
+  sampler_.join();
+}
+
+double PeakMemory::GrowthMiB() const {
+  return (static_cast<double>(peak()) - static_cast<double>(baseline_)) /
+         (1 << 20);
 }
 
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,

@@ -7,11 +7,13 @@
 #ifndef CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 #define CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -51,6 +53,26 @@ class Collector {
   std::mutex mutex_;
   std::condition_variable changed_;  // notified on every message
   std::vector<Received> messages_ ABSL_GUARDED_BY(mutex_);
+};
+
+// Samples a broker's resident memory (VmRSS) every 10 ms from construction
+// until destruction, keeping the peak: evidence that an abusive load leaves
+// the broker's memory bounded.
+class PeakMemory {
+ public:
+  explicit PeakMemory(const BrokerProcess& broker);
+  ~PeakMemory();
+  size_t baseline() const { return baseline_; }
+  size_t peak() const { return peak_.load(); }
+  // How far the peak rose above the baseline, in MiB.
+  double GrowthMiB() const;
+
+ private:
+  const BrokerProcess& broker_;
+  const size_t baseline_;
+  std::atomic<size_t> peak_;
+  std::atomic<bool> stop_{false};
+  std::thread sampler_;
 };
 
 // Connects a client to `broker`, failing the test on error.
