@@ -230,6 +230,15 @@ void Session::Fatal(const absl::Status& status) {
   reader_wake_.cancel();
 }
 
+void Session::FailSubscription(uint64_t subscription_id,
+                               const absl::Status& status) {
+  // The protocol has no per-subscription error push yet: the subscriber
+  // hears it as the connection's error (its on_error gets the status).
+  Fatal(absl::Status(
+      status.code(),
+      absl::StrCat("subscription ", subscription_id, ": ", status.message())));
+}
+
 void Session::CheckTimeouts(Clock::time_point now) {
   if (closed_) return;
   const BrokerOptions& options = *context_.options;

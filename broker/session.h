@@ -78,6 +78,8 @@ class Session : public std::enable_shared_from_this<Session>,
                uint32_t delivery_count) override;
   void SnapshotEnd(uint64_t subscription_id, const std::string& topic,
                    uint32_t partition) override;
+  void FailSubscription(uint64_t subscription_id,
+                        const absl::Status& status) override;
 
  private:
   struct Outbound {
