@@ -17,6 +17,7 @@
 #include "broker/broker.h"
 #include "common/flag_names.h"
 #include "common/log.h"
+#include "google/protobuf/stubs/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7400",
           "HOST:PORT to listen on; port 0 picks a free port");
@@ -132,6 +133,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Protobuf logs an ERROR line for each string field that is not UTF-8.
+  // The broker refuses such a frame with INVALID_ARGUMENT anyway; the line
+  // would only let any client flood our log, one per frame.
+  google::protobuf::SetLogHandler(nullptr);
 
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
       chorus::broker::Broker::Start(options);

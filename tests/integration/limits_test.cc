@@ -47,19 +47,6 @@ void ExpectServes(const BrokerProcess& broker, const std::string& topic) {
   ASSERT_TRUE(collector.WaitFor(20));
 }
 
-// Expects a connection-level error with `code` mentioning `text`, then the
-// close.
-void ExpectClosedWith(RawConnection& raw, absl::StatusCode code,
-                      const std::string& text) {
-  absl::StatusOr<wire::Frame> error = raw.ReadFrame(absl::Seconds(20));
-  ASSERT_TRUE(error.ok()) << error.status();
-  ASSERT_TRUE(error->has_error()) << error->ShortDebugString();
-  EXPECT_EQ(error->correlation_id(), 0u);
-  EXPECT_EQ(static_cast<int>(error->error().code()), static_cast<int>(code));
-  EXPECT_THAT(error->error().message(), HasSubstr(text));
-  EXPECT_TRUE(raw.WaitForClose(absl::Seconds(20)));
-}
-
 // Limits on counts and bytes; timeouts long enough not to interfere.
 class LimitsTest : public BrokerTest {
  protected:
@@ -87,8 +74,8 @@ TEST_F(LimitsTest, ConnectionsBeyondTheMaximumAreRefusedClearly) {
     PeakMemory memory(*broker_);
     RawConnection refused(broker_->address());
     ASSERT_TRUE(refused.ok());
-    ExpectClosedWith(refused, absl::StatusCode::kResourceExhausted,
-                     "--max-connections");
+    ExpectClosedWithError(refused, absl::StatusCode::kResourceExhausted,
+                          "--max-connections");
     for (int i = 0; i < 300; ++i) {
       RawConnection again(broker_->address());
       absl::StatusOr<wire::Frame> error = again.ReadFrame(absl::Seconds(10));
@@ -219,7 +206,8 @@ TEST_F(TimeoutsTest, ConnectionsThatNeverSayHelloAreClosed) {
   }
   ExpectServes(*broker_, "t.h");
   for (auto& raw : silent) {
-    ExpectClosedWith(*raw, absl::StatusCode::kDeadlineExceeded, "no Hello");
+    ExpectClosedWithError(*raw, absl::StatusCode::kDeadlineExceeded,
+                          "no Hello");
     if (HasFatalFailure()) return;
   }
   EXPECT_LT(memory.GrowthMiB(), 32) << "peak " << memory.peak();
@@ -247,7 +235,8 @@ TEST_F(TimeoutsTest, IdleConnectionsAreClosedAndPingingClientsStay) {
   auto kept_sub = client_->Subscribe("t.idle", {}, kept.Handler());
   ASSERT_TRUE(kept_sub.ok());
 
-  ExpectClosedWith(idle, absl::StatusCode::kDeadlineExceeded, "--idle-timeout");
+  ExpectClosedWithError(idle, absl::StatusCode::kDeadlineExceeded,
+                        "--idle-timeout");
   // Twice the idle timeout later, the pinging client still works.
   absl::SleepFor(absl::Seconds(4));
   EXPECT_EQ(quiet_errors.load(), 1);
@@ -269,8 +258,8 @@ TEST_F(TimeoutsTest, FrameTrickledOneByteASecondIsClosed) {
   });
   ExpectServes(*broker_, "t.fine");
   // Bytes keep coming (so it is not idle), but the frame never completes.
-  ExpectClosedWith(loris, absl::StatusCode::kDeadlineExceeded,
-                   "--frame-timeout");
+  ExpectClosedWithError(loris, absl::StatusCode::kDeadlineExceeded,
+                        "--frame-timeout");
   stop = true;
   trickle.join();
   ExpectServes(*broker_, "t.fine");

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/sync.h"
+#include "gmock/gmock.h"
 
 namespace chorus::testing {
 
@@ -78,6 +79,17 @@ PeakMemory::~PeakMemory() {
 double PeakMemory::GrowthMiB() const {
   return (static_cast<double>(peak()) - static_cast<double>(baseline_)) /
          (1 << 20);
+}
+
+void ExpectClosedWithError(RawConnection& raw, absl::StatusCode code,
+                           const std::string& text) {
+  absl::StatusOr<wire::Frame> error = raw.ReadFrame(absl::Seconds(20));
+  ASSERT_TRUE(error.ok()) << error.status();
+  ASSERT_TRUE(error->has_error()) << error->ShortDebugString();
+  EXPECT_EQ(error->correlation_id(), 0u);
+  EXPECT_EQ(static_cast<int>(error->error().code()), static_cast<int>(code));
+  EXPECT_THAT(error->error().message(), ::testing::HasSubstr(text));
+  EXPECT_TRUE(raw.WaitForClose(absl::Seconds(20)));
 }
 
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,

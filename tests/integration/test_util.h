@@ -20,6 +20,7 @@
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/raw_connection.h"
 #include "tests/integration/subprocess.h"
 
 namespace chorus::testing {
@@ -74,6 +75,11 @@ class PeakMemory {
   std::atomic<bool> stop_{false};
   std::thread sampler_;
 };
+
+// Expects a connection-level Error (correlation id 0) with `code` whose
+// message holds `text`, then the broker's close of `raw`.
+void ExpectClosedWithError(RawConnection& raw, absl::StatusCode code,
+                           const std::string& text);
 
 // Connects a client to `broker`, failing the test on error.
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
