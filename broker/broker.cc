@@ -93,12 +93,16 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   broker->dead_letters_ =
       std::make_unique<DeadLetters>(broker->registry_.get());
   CHORUS_RETURN_IF_ERROR(broker->Listen());
+  // Every timer exists before any shard runs: a running shard indexes these
+  // vectors, so they must not grow (and move) under it.
   for (auto& shard : broker->shards_) {
     broker->retention_timers_.push_back(
         std::make_unique<asio::steady_timer>(shard->io_context()));
-    broker->ScheduleRetention(shard.get());
     broker->timeout_timers_.push_back(
         std::make_unique<asio::steady_timer>(shard->io_context()));
+  }
+  for (auto& shard : broker->shards_) {
+    broker->ScheduleRetention(shard.get());
     broker->ScheduleTimeoutChecks(shard.get());
     shard->Start();
   }
