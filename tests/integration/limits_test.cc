@@ -88,7 +88,7 @@ TEST_F(LimitsTest, ConnectionsBeyondTheMaximumAreRefusedClearly) {
     EXPECT_FALSE(client.ok());
     EXPECT_THAT(std::string(client.status().message()),
                 HasSubstr("--max-connections"));
-    EXPECT_LT(memory.GrowthMiB(), 32) << "peak " << memory.peak();
+    EXPECT_TRUE(memory.GrewLessThan(32)) << "peak " << memory.peak();
   }
   // The connections held are all served; a freed slot is usable again.
   ASSERT_TRUE(client_->PublishAndWait("t.conn", {.value = "x"}).ok());
@@ -168,7 +168,7 @@ TEST_F(LimitsTest, PublishFloodIsPushedBackNotBuffered) {
   for (std::thread& t : flooders) t.join();
   EXPECT_EQ(acked.load(), kFlooders * kFramesEach);
   const double poured_mib = kFlooders * kFramesEach * 64.0 / 1024;
-  EXPECT_LT(memory.GrowthMiB(), 128)
+  EXPECT_TRUE(memory.GrewLessThan(128))
       << "peak " << memory.peak() << " after " << poured_mib << " MiB";
   std::printf("flood of %.0f MiB: broker RSS rose %.1f MiB\n", poured_mib,
               memory.GrowthMiB());
@@ -210,7 +210,7 @@ TEST_F(TimeoutsTest, ConnectionsThatNeverSayHelloAreClosed) {
                           "no Hello");
     if (HasFatalFailure()) return;
   }
-  EXPECT_LT(memory.GrowthMiB(), 32) << "peak " << memory.peak();
+  EXPECT_TRUE(memory.GrewLessThan(32)) << "peak " << memory.peak();
   ExpectServes(*broker_, "t.h");
 }
 
@@ -300,7 +300,7 @@ TEST_F(TimeoutsTest, ClientsVanishingMidFrameOrMidDeliveryCostNothing) {
     }
   }  // each closes with deliveries under way
   ExpectServes(*broker_, "t.after");
-  EXPECT_LT(memory.GrowthMiB(), 64) << "peak " << memory.peak();
+  EXPECT_TRUE(memory.GrewLessThan(64)) << "peak " << memory.peak();
   EXPECT_THAT(broker_->Log(), ::testing::Not(HasSubstr("ERROR")));
 }
 
