@@ -24,9 +24,7 @@ if [[ "$which" == all || "$which" == asan ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCHORUS_SANITIZE=address,undefined >/dev/null
   cmake --build build-asan -j "$jobs"
-  # The torture test runs in the plain build (deploy/test.sh); here it
-  # would only repeat itself more slowly.
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE torture
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
 fi
 
 if [[ "$which" == all || "$which" == tsan ]]; then
