@@ -1,19 +1,73 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "asio/experimental/as_tuple.hpp"
 #include "broker/partition.h"
 #include "broker/session.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/sync.h"
 #include "common/system_status.h"
+#include "proto/frame_codec.h"
+#include "proto/wire_status.h"
 
 namespace chorus::broker {
+namespace {
+
+// How long a refused connection may take to read its error.
+constexpr auto kRefusalLinger = std::chrono::seconds(1);
+// Pause before accepting again after accept failed (e.g. out of file
+// descriptors), so the loop does not spin.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+// Sends `status` as a connection-level Error and closes. The peer's bytes
+// are read and dropped until it closes (at most kRefusalLinger): closing
+// with unread input would reset the connection and lose the error.
+asio::awaitable<void> Refuse(asio::ip::tcp::socket socket,
+                             absl::Status status) {
+  constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
+  wire::Frame frame;
+  proto::StatusToWire(status, frame.mutable_error());
+  const std::string bytes = proto::EncodeFrame(frame);
+  auto [write_ec, written] =
+      co_await asio::async_write(socket, asio::buffer(bytes), kNoThrow);
+  std::error_code ignored;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  asio::steady_timer linger(socket.get_executor(), kRefusalLinger);
+  linger.async_wait([&socket](std::error_code ec) {
+    if (ec) return;  // cancelled: the socket may be gone
+    std::error_code ignored;
+    socket.close(ignored);  // ends the read below
+  });
+  char sink[4096];
+  while (!write_ec) {
+    auto [ec, n] =
+        co_await socket.async_read_some(asio::buffer(sink), kNoThrow);
+    if (ec) break;
+  }
+  linger.cancel();
+  socket.close(ignored);
+}
+
+// How often connections' deadlines are checked: a quarter of the shortest
+// timeout, between 10 ms and 1 s.
+std::chrono::nanoseconds TimeoutCheckInterval(const BrokerOptions& options) {
+  absl::Duration shortest =
+      std::min(options.handshake_timeout, options.frame_timeout);
+  if (options.idle_timeout > absl::ZeroDuration()) {
+    shortest = std::min(shortest, options.idle_timeout);
+  }
+  return absl::ToChronoNanoseconds(
+      std::clamp(shortest / 4, absl::Milliseconds(10), absl::Seconds(1)));
+}
+
+}  // namespace
 
 Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
 
@@ -39,10 +93,17 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   broker->dead_letters_ =
       std::make_unique<DeadLetters>(broker->registry_.get());
   CHORUS_RETURN_IF_ERROR(broker->Listen());
+  // Every timer exists before any shard runs: a running shard indexes these
+  // vectors, so they must not grow (and move) under it.
   for (auto& shard : broker->shards_) {
     broker->retention_timers_.push_back(
         std::make_unique<asio::steady_timer>(shard->io_context()));
+    broker->timeout_timers_.push_back(
+        std::make_unique<asio::steady_timer>(shard->io_context()));
+  }
+  for (auto& shard : broker->shards_) {
     broker->ScheduleRetention(shard.get());
+    broker->ScheduleTimeoutChecks(shard.get());
     shard->Start();
   }
   broker->running_ = true;
@@ -87,11 +148,38 @@ void Broker::Accept() {
         if (ec) {
           Log(LogLevel::kWarning, "server",
               StatusFromErrorCode(ec, "accept").ToString());
+          accept_retry_.emplace(shards_[0]->io_context(), kAcceptRetryDelay);
+          accept_retry_->async_wait([this](std::error_code ec) {
+            if (!ec && acceptor_->is_open()) Accept();
+          });
+          return;
+        }
+        if (connections_.load() >= options_.max_connections) {
+          Log(LogLevel::kWarning, "server",
+              absl::StrCat("refusing a connection: ", options_.max_connections,
+                           " are open (--max-connections)"));
+          asio::co_spawn(
+              shard->executor(),
+              Refuse(std::move(socket),
+                     absl::ResourceExhaustedError(
+                         absl::StrCat("the broker has its maximum of ",
+                                      options_.max_connections,
+                                      " connections (--max-connections)"))),
+              [](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                  std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                  Log(LogLevel::kError, "server",
+                      absl::StrCat("refusing a connection threw: ", ex.what()));
+                }
+              });
         } else {
+          connections_.fetch_add(1);
           auto session = std::make_shared<Session>(
               std::move(socket), shard,
               SessionContext{&options_, registry_.get(), catalog_.get(),
-                             dead_letters_.get(), &shards_});
+                             dead_letters_.get(), &shards_, &connections_});
           asio::post(shard->executor(), [shard, session] {
             shard->sessions().insert(session);
             session->Start();
@@ -99,6 +187,21 @@ void Broker::Accept() {
         }
         Accept();
       });
+}
+
+void Broker::ScheduleTimeoutChecks(Shard* shard) {
+  asio::steady_timer& timer = *timeout_timers_[shard->index()];
+  timer.expires_after(TimeoutCheckInterval(options_));
+  timer.async_wait([this, shard](std::error_code ec) {
+    if (ec) return;
+    const auto now = std::chrono::steady_clock::now();
+    // CheckTimeouts never removes a session here: a closed one leaves the
+    // set later, from its writer.
+    for (const std::shared_ptr<Session>& session : shard->sessions()) {
+      session->CheckTimeouts(now);
+    }
+    ScheduleTimeoutChecks(shard);
+  });
 }
 
 void Broker::ScheduleRetention(Shard* shard) {
@@ -147,6 +250,8 @@ void Broker::Shutdown() {
   for (auto& shard : shards_) {
     asio::post(shard->executor(), [s = shard.get(), this] {
       retention_timers_[s->index()]->cancel();
+      timeout_timers_[s->index()]->cancel();
+      if (s->index() == 0 && accept_retry_) accept_retry_->cancel();
     });
     shard->Stop();
   }

@@ -10,6 +10,7 @@
 #ifndef CHORUS_BROKER_BROKER_H_
 #define CHORUS_BROKER_BROKER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ class Broker {
   absl::Status Listen();
   void Accept();
   void ScheduleRetention(Shard* shard);
+  // Every shard checks its connections' deadlines (Session::CheckTimeouts).
+  void ScheduleTimeoutChecks(Shard* shard);
 
   BrokerOptions options_;
   std::unique_ptr<storage::Store> store_;
@@ -61,6 +64,9 @@ class Broker {
   std::unique_ptr<DeadLetters> dead_letters_;
   std::optional<asio::ip::tcp::acceptor> acceptor_;
   std::vector<std::unique_ptr<asio::steady_timer>> retention_timers_;
+  std::vector<std::unique_ptr<asio::steady_timer>> timeout_timers_;
+  std::optional<asio::steady_timer> accept_retry_;
+  std::atomic<size_t> connections_{0};
   size_t next_shard_ = 0;
   bool running_ = false;
 };

@@ -37,6 +37,31 @@ struct BrokerOptions {
   // written to it; the subscription resumes from the log once they drain.
   // Reading of the connection's requests pauses at twice this. Default: 4 MiB.
   size_t max_outbound_bytes = size_t{4} << 20;
+  // Limits on clients (hostile or careless). A refused or closed client
+  // gets an Error frame saying which limit it hit.
+  //
+  // Connections beyond this are refused with RESOURCE_EXHAUSTED and closed.
+  // Default: 10000.
+  size_t max_connections = 10000;
+  // Subscribe beyond this many live subscriptions on one connection fails
+  // with RESOURCE_EXHAUSTED. Default: 1000.
+  size_t max_subscriptions_per_connection = 1000;
+  // Reading a connection's requests pauses while its publishes not yet
+  // stored (and acked) hold this many record bytes: back-pressure through
+  // TCP instead of broker memory. One frame is always taken when none is in
+  // flight. Default: 32 MiB.
+  size_t max_in_flight_publish_bytes = size_t{32} << 20;
+  // A connection that has not sent Hello this long after it was accepted is
+  // closed. Default: 10 s.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // A connection that sent nothing for this long is closed (the client
+  // library pings while idle, see ClientOptions::keepalive_interval). Not
+  // counted while the broker itself has paused reading it. Zero disables.
+  // Default: 5 min.
+  absl::Duration idle_timeout = absl::Minutes(5);
+  // A frame must arrive whole within this long of its first bytes; a client
+  // trickling a frame byte by byte (slow loris) is closed. Default: 30 s.
+  absl::Duration frame_timeout = absl::Seconds(30);
   // How often retention limits are applied. Default: 10 s.
   absl::Duration retention_check_interval = absl::Seconds(10);
   // How long shutdown waits for connections to finish their acks.

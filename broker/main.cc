@@ -17,6 +17,7 @@
 #include "broker/broker.h"
 #include "common/flag_names.h"
 #include "common/log.h"
+#include "google/protobuf/stubs/logging.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7400",
           "HOST:PORT to listen on; port 0 picks a free port");
@@ -35,6 +36,19 @@ ABSL_FLAG(bool, auto_create_topics, true,
 ABSL_FLAG(std::string, node_id, "chorus-1", "identity reported to clients");
 ABSL_FLAG(absl::Duration, retention_check_interval, absl::Seconds(10),
           "how often retention limits are applied");
+ABSL_FLAG(int64_t, max_connections, 10000,
+          "connections beyond this are refused (RESOURCE_EXHAUSTED)");
+ABSL_FLAG(int64_t, max_subscriptions_per_connection, 1000,
+          "live subscriptions one connection may hold");
+ABSL_FLAG(int64_t, max_in_flight_publish_bytes, 32 << 20,
+          "publish bytes of one connection awaiting storage before the "
+          "broker stops reading it (back-pressure)");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "a connection without Hello this long after accept is closed");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(5),
+          "a connection that sends nothing this long is closed; 0 disables");
+ABSL_FLAG(absl::Duration, frame_timeout, absl::Seconds(30),
+          "a frame must arrive whole within this long of its first byte");
 ABSL_FLAG(bool, verbose, false, "log debug lines");
 
 namespace {
@@ -70,6 +84,26 @@ std::string ParseOptions(chorus::broker::BrokerOptions* options) {
   options->auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   options->retention_check_interval =
       absl::GetFlag(FLAGS_retention_check_interval);
+  if (absl::GetFlag(FLAGS_max_connections) < 1 ||
+      absl::GetFlag(FLAGS_max_subscriptions_per_connection) < 1 ||
+      absl::GetFlag(FLAGS_max_in_flight_publish_bytes) < 1) {
+    return "--max-connections, --max-subscriptions-per-connection and "
+           "--max-in-flight-publish-bytes must be at least 1";
+  }
+  if (absl::GetFlag(FLAGS_handshake_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_frame_timeout) <= absl::ZeroDuration() ||
+      absl::GetFlag(FLAGS_idle_timeout) < absl::ZeroDuration()) {
+    return "--handshake-timeout and --frame-timeout must be positive and "
+           "--idle-timeout not negative";
+  }
+  options->max_connections = absl::GetFlag(FLAGS_max_connections);
+  options->max_subscriptions_per_connection =
+      absl::GetFlag(FLAGS_max_subscriptions_per_connection);
+  options->max_in_flight_publish_bytes =
+      absl::GetFlag(FLAGS_max_in_flight_publish_bytes);
+  options->handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options->idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
+  options->frame_timeout = absl::GetFlag(FLAGS_frame_timeout);
   return "";
 }
 
@@ -99,6 +133,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Protobuf logs an ERROR line for each string field that is not UTF-8.
+  // The broker refuses such a frame with INVALID_ARGUMENT anyway; the line
+  // would only let any client flood our log, one per frame.
+  google::protobuf::SetLogHandler(nullptr);
 
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
       chorus::broker::Broker::Start(options);

@@ -33,13 +33,15 @@ Session::Session(asio::ip::tcp::socket socket, Shard* shard,
       context_(context),
       peer_(PeerName(socket_)),
       decoder_(context.options->max_frame_bytes),
+      accepted_at_(Clock::now()),
+      last_received_(accepted_at_),
       writer_wake_(shard->io_context()),
       reader_wake_(shard->io_context()) {
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
-Session::~Session() = default;
+Session::~Session() { context_.connections->fetch_sub(1); }
 
 void Session::Start() {
   auto log_escape = [peer = peer_](std::exception_ptr e) {
@@ -63,20 +65,47 @@ void Session::BeginDrain() {
   reader_wake_.cancel();
 }
 
+bool Session::ReaderMustWait() const {
+  const BrokerOptions& options = *context_.options;
+  return outbound_bytes_ > 2 * options.max_outbound_bytes ||
+         (in_flight_publish_bytes_ > 0 &&
+          in_flight_publish_bytes_ >= options.max_in_flight_publish_bytes);
+}
+
 asio::awaitable<void> Session::ReadLoop(
     [[maybe_unused]] std::shared_ptr<Session> self) {
   while (!stop_reading_ && !closed_) {
-    while (outbound_bytes_ > 2 * context_.options->max_outbound_bytes &&
-           !stop_reading_ && !closed_) {
-      // The peer is not reading its replies: stop taking requests.
+    if (ReaderMustWait()) {
+      // The peer is not reading its replies, or storage is behind its
+      // publishes: take no more requests; TCP pushes back on the peer.
+      reader_waiting_ = true;
       reader_wake_.expires_at(asio::steady_timer::time_point::max());
       co_await reader_wake_.async_wait(kNoThrow);
+      reader_waiting_ = false;
+      // Our pause is neither the peer's idleness nor its slowness.
+      last_received_ = Clock::now();
+      partial_since_ = last_received_;
+      continue;
     }
-    if (stop_reading_ || closed_) break;
+    absl::StatusOr<bool> got = decoder_.Next(&frame_);
+    if (!got.ok()) {
+      Fatal(got.status());
+      break;
+    }
+    if (*got) {
+      has_partial_frame_ = false;
+      HandleFrame(frame_);
+      continue;
+    }
+    if (decoder_.buffered_bytes() > 0 && !has_partial_frame_) {
+      has_partial_frame_ = true;
+      partial_since_ = last_received_;
+    }
     std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
     auto [ec, n] = co_await socket_.async_read_some(
         asio::buffer(space.data(), space.size()), kNoThrow);
     if (ec) {
+      if (stop_reading_) break;  // woken by Fatal or BeginDrain
       if (ec == asio::error::eof && decoder_.buffered_bytes() > 0) {
         Log(LogLevel::kInfo, "session",
             absl::StrCat(peer_, ": connection closed mid-frame (",
@@ -87,16 +116,8 @@ asio::awaitable<void> Session::ReadLoop(
       }
       break;
     }
+    last_received_ = Clock::now();
     decoder_.Commit(n);
-    while (!stop_reading_) {
-      absl::StatusOr<bool> got = decoder_.Next(&frame_);
-      if (!got.ok()) {
-        Fatal(got.status());
-        break;
-      }
-      if (!*got) break;
-      HandleFrame(frame_);
-    }
   }
   reader_done_ = true;
   WakeWriter();
@@ -196,10 +217,57 @@ void Session::ReplyError(uint64_t correlation_id, const absl::Status& status) {
 }
 
 void Session::Fatal(const absl::Status& status) {
+  if (fatal_sent_ || closed_) return;
   Log(LogLevel::kInfo, "session",
       absl::StrCat(peer_, ": closing: ", status.ToString()));
   ReplyError(0, status);
+  fatal_sent_ = true;
+  fatal_at_ = Clock::now();
   stop_reading_ = true;
+  std::error_code ignored;
+  // Wakes a pending read with EOF; the writer sends the error, then closes.
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+  reader_wake_.cancel();
+}
+
+void Session::FailSubscription(uint64_t subscription_id,
+                               const absl::Status& status) {
+  // The protocol has no per-subscription error push yet: the subscriber
+  // hears it as the connection's error (its on_error gets the status).
+  Fatal(absl::Status(
+      status.code(),
+      absl::StrCat("subscription ", subscription_id, ": ", status.message())));
+}
+
+void Session::CheckTimeouts(Clock::time_point now) {
+  if (closed_) return;
+  const BrokerOptions& options = *context_.options;
+  const auto frame_timeout = absl::ToChronoNanoseconds(options.frame_timeout);
+  std::error_code ignored;
+  if (fatal_sent_) {
+    // The peer does not read even its error: drop it.
+    if (now - fatal_at_ > frame_timeout) socket_.close(ignored);
+    return;
+  }
+  if (stop_reading_) return;  // draining for shutdown
+  if (!greeted_ && now - accepted_at_ >
+                       absl::ToChronoNanoseconds(options.handshake_timeout)) {
+    Fatal(absl::DeadlineExceededError(absl::StrCat(
+        "no Hello within ", absl::FormatDuration(options.handshake_timeout),
+        " of connecting (--handshake-timeout)")));
+  } else if (has_partial_frame_ && !reader_waiting_ &&
+             now - partial_since_ > frame_timeout) {
+    Fatal(absl::DeadlineExceededError(absl::StrCat(
+        "a frame was not complete ",
+        absl::FormatDuration(options.frame_timeout), " after its first bytes (",
+        decoder_.buffered_bytes(), " bytes came; --frame-timeout)")));
+  } else if (options.idle_timeout > absl::ZeroDuration() && !reader_waiting_ &&
+             now - last_received_ >
+                 absl::ToChronoNanoseconds(options.idle_timeout)) {
+    Fatal(absl::DeadlineExceededError(absl::StrCat(
+        "nothing received for ", absl::FormatDuration(options.idle_timeout),
+        " (--idle-timeout)")));
+  }
 }
 
 void Session::Enqueue(Outbound outbound) {

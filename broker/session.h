@@ -6,13 +6,18 @@
 // deliveries go through one write queue that the writer drains with one
 // gathered write per turn. The queue is bounded: deliveries stop while it is
 // over BrokerOptions::max_outbound_bytes (subscriptions fall back to the log),
-// and the reader stops reading requests at twice that.
+// and the reader stops reading requests at twice that, or while the
+// connection's publishes awaiting storage hold max_in_flight_publish_bytes.
+// CheckTimeouts, called periodically by the broker, closes a connection
+// that is slow to say Hello, idle, or trickling a frame (BrokerOptions).
 //
 //   auto session = std::make_shared<Session>(std::move(socket), shard, ctx);
 //   session->Start();
 #ifndef CHORUS_BROKER_SESSION_H_
 #define CHORUS_BROKER_SESSION_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -44,6 +49,8 @@ struct SessionContext {
   SubscriptionCatalog* catalog;
   DeadLetters* dead_letters;
   ShardSet* shards;
+  // Live connections; each session decrements it when destroyed.
+  std::atomic<size_t>* connections;
 };
 
 class Session : public std::enable_shared_from_this<Session>,
@@ -58,6 +65,11 @@ class Session : public std::enable_shared_from_this<Session>,
   // Graceful end (shutdown): stop reading, send the acks of publishes in
   // flight, then close.
   void BeginDrain();
+  // Closes the connection if one of its deadlines passed: no Hello within
+  // handshake_timeout, nothing received within idle_timeout, a frame not
+  // complete within frame_timeout, or an error sent but not read by the
+  // client within frame_timeout.
+  void CheckTimeouts(std::chrono::steady_clock::time_point now);
 
   // DeliverySink
   bool HasRoom() const override;
@@ -66,6 +78,8 @@ class Session : public std::enable_shared_from_this<Session>,
                uint32_t delivery_count) override;
   void SnapshotEnd(uint64_t subscription_id, const std::string& topic,
                    uint32_t partition) override;
+  void FailSubscription(uint64_t subscription_id,
+                        const absl::Status& status) override;
 
  private:
   struct Outbound {
@@ -76,6 +90,9 @@ class Session : public std::enable_shared_from_this<Session>,
   // Each loop holds `self` so the session lives while it runs.
   asio::awaitable<void> ReadLoop(std::shared_ptr<Session> self);
   asio::awaitable<void> WriteLoop(std::shared_ptr<Session> self);
+  // The reader holds off: replies are not being read, or too many publish
+  // bytes await storage.
+  bool ReaderMustWait() const;
   void Finish();
 
   // Request dispatch, publishing and topics (session_requests.cc).
@@ -144,6 +161,17 @@ class Session : public std::enable_shared_from_this<Session>,
   bool reader_done_ = false;
   bool closed_ = false;
   int pending_publishes_ = 0;
+  size_t in_flight_publish_bytes_ = 0;
+
+  // For CheckTimeouts.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point accepted_at_;
+  Clock::time_point last_received_;  // accept, or the last bytes read
+  Clock::time_point partial_since_;  // valid while has_partial_frame_
+  bool has_partial_frame_ = false;
+  bool reader_waiting_ = false;  // paused by ReaderMustWait
+  Clock::time_point fatal_at_;   // valid while fatal_sent_
+  bool fatal_sent_ = false;
 
   std::deque<Outbound> queue_;
   size_t outbound_bytes_ = 0;

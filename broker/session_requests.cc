@@ -35,6 +35,7 @@ struct PendingPublish {
   absl::Status status;
   // Status topics with bind or a lease: the keyed records, by index.
   std::vector<std::pair<uint32_t, std::string>> keyed;
+  size_t bytes = 0;  // counted in the session's in-flight publish bytes
 };
 
 // Where each keyed record of a stored publish went: records of one part
@@ -204,6 +205,7 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
   pending->topic = topic;
   const bool binds =
       topic->config.status() && (publish.bind() || publish.lease_id() != 0);
+  pending->bytes = publish.records().size();
   proto::RecordReader reader(publish.records());
   proto::RecordView record;
   uint32_t count = 0;
@@ -256,6 +258,7 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
   }
 
   pending->remaining = pending->parts.size();
+  in_flight_publish_bytes_ += pending->bytes;
   ++pending_publishes_;
   for (size_t i = 0; i < pending->parts.size(); ++i) {
     PartitionPart& part = pending->parts[i];
@@ -272,6 +275,8 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
         }
         if (--pending->remaining > 0) return;
         --self->pending_publishes_;
+        self->in_flight_publish_bytes_ -= pending->bytes;
+        if (self->reader_waiting_) self->reader_wake_.cancel();
         if (!pending->status.ok()) {
           self->ReplyError(pending->correlation_id, pending->status);
         } else {

@@ -102,6 +102,15 @@ absl::StatusOr<SubscriptionSpec> Session::SpecFor(
 void Session::HandleSubscribe(uint64_t correlation_id,
                               const wire::Subscribe& subscribe) {
   const uint64_t id = subscribe.subscription_id();
+  const size_t max_subscriptions =
+      context_.options->max_subscriptions_per_connection;
+  if (subscriptions_.size() >= max_subscriptions) {
+    return ReplyError(correlation_id,
+                      absl::ResourceExhaustedError(absl::StrCat(
+                          "this connection already has ", subscriptions_.size(),
+                          " subscriptions, the broker's limit "
+                          "(--max-subscriptions-per-connection)")));
+  }
   if (subscriptions_.contains(id)) {
     return ReplyError(correlation_id,
                       absl::AlreadyExistsError(absl::StrCat(

@@ -148,9 +148,12 @@ void PartitionCursor::ReadFromLog() {
   if (absl::Status read =
           partition_->log().Read(next_, end, kReadChunkBytes, &stored);
       !read.ok()) {
-    Log(LogLevel::kError, "subscription",
+    const absl::Status status(
+        read.code(),
         absl::StrCat("read ", partition_->topic(), "/", partition_->index(),
-                     " at ", next_, ": ", read.ToString()));
+                     " at ", next_, ": ", read.message()));
+    Log(LogLevel::kError, "subscription", status.ToString());
+    owner_->Fail(status);
     return;
   }
   for (const std::string& value : stored) {
@@ -164,11 +167,13 @@ void PartitionCursor::ReadFromLog() {
       continue;
     }
     if (!batch.ok()) {
-      // Reported, not skipped silently: the subscriber stops at the damage.
-      Log(LogLevel::kError, "subscription",
-          absl::StrCat("data loss in ", partition_->topic(), "/",
-                       partition_->index(), " at ", next_, ": ",
-                       batch.status().ToString()));
+      // Reported, not skipped silently: the subscriber stops at the damage
+      // and is told so.
+      const absl::Status status = absl::DataLossError(absl::StrCat(
+          "data loss in ", partition_->topic(), "/", partition_->index(),
+          " at offset ", next_, ": ", batch.status().message()));
+      Log(LogLevel::kError, "subscription", status.ToString());
+      owner_->Fail(status);
       return;
     }
     next_ = (*batch)->end_offset();
@@ -297,6 +302,11 @@ uint64_t Subscription::credit_bytes() const {
 
 void Subscription::SendSnapshotEnd(const Partition& partition) {
   sink_->SnapshotEnd(id(), partition.topic(), partition.index());
+}
+
+void Subscription::Fail(const absl::Status& status) {
+  if (closed_) return;
+  sink_->FailSubscription(id(), status);
 }
 
 void Subscription::AddCredit(uint64_t messages, uint64_t bytes) {

@@ -55,6 +55,10 @@ class DeliverySink {
                        uint32_t delivery_count) = 0;
   virtual void SnapshotEnd(uint64_t subscription_id, const std::string& topic,
                            uint32_t partition) = 0;
+  // The subscription cannot go on (its log is damaged: kDataLoss); the
+  // subscriber must hear why.
+  virtual void FailSubscription(uint64_t subscription_id,
+                                const absl::Status& status) = 0;
 };
 
 // A subscription's hold on one partition.
@@ -164,6 +168,8 @@ class Subscription : public std::enable_shared_from_this<Subscription>,
   void SendSnapshotEnd(const Partition& partition);
   void CursorStarted(const absl::Status& status);
   void CursorRemoved(const Cursor* cursor);
+  // A cursor cannot read on (damaged log): tells the subscriber.
+  void Fail(const absl::Status& status);
 
  private:
   void MaybeFinishStart();

@@ -113,6 +113,11 @@ struct ClientOptions {
   // Publish blocks while this many bytes are sent but not yet acknowledged
   // (back-pressure). Default: 32 MiB.
   size_t max_in_flight_bytes = size_t{32} << 20;
+  // When the client has sent nothing for this long it sends a Ping, so that
+  // the broker's idle timeout (chorusd --idle-timeout, 5 min by default)
+  // does not close a quiet connection, such as a subscriber's waiting for
+  // messages. Zero disables. Default: 30 s.
+  absl::Duration keepalive_interval = absl::Seconds(30);
 };
 
 struct SubscribeOptions {

@@ -84,7 +84,8 @@ Connection::Connection(std::string_view server, const ClientOptions& options)
       resolver_(io_),
       socket_(io_),
       handshake_timer_(io_),
-      decoder_(kMaxIncomingFrameBytes) {}
+      decoder_(kMaxIncomingFrameBytes),
+      keepalive_timer_(io_) {}
 
 Connection::~Connection() {
   if (OnIoThread()) {
@@ -130,6 +131,7 @@ absl::Status Connection::Connect(ConnectionObserver* observer) {
               absl::StrCat("connect ", server_, ": ", DescribeException(e)));
         }
         if (status.ok()) {
+          ScheduleKeepalive();
           asio::co_spawn(io_, ReadLoop(), [this](std::exception_ptr e) {
             if (!e) return;
             Log(LogLevel::kError, "client",
@@ -354,6 +356,24 @@ void Connection::ScheduleWriteLocked() {
   asio::post(io_, [this] { WriteNext(); });
 }
 
+void Connection::ScheduleKeepalive() {
+  if (options_.keepalive_interval <= absl::ZeroDuration()) return;
+  keepalive_timer_.expires_after(
+      absl::ToChronoNanoseconds(options_.keepalive_interval));
+  keepalive_timer_.async_wait([this](std::error_code ec) {
+    if (ec) return;
+    if (!wrote_since_keepalive_) {
+      wire::Frame ping;
+      ping.mutable_ping();
+      // The Pong only proves the link; a broken one fails every request
+      // through Fail, and then this returns kUnavailable and stops.
+      if (!Request(&ping, [](absl::StatusOr<wire::Frame>) {}).ok()) return;
+    }
+    wrote_since_keepalive_ = false;
+    ScheduleKeepalive();
+  });
+}
+
 void Connection::WriteNext() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -367,6 +387,7 @@ void Connection::WriteNext() {
     writing_.swap(outbound_);
     outbound_.clear();
   }
+  wrote_since_keepalive_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
                     [this](std::error_code ec, size_t) {
                       if (ec) {
@@ -416,6 +437,7 @@ void Connection::Shutdown(absl::Status status) {
     }
     handshake_finished_ = true;
     handshake_timer_.cancel();
+    keepalive_timer_.cancel();
     resolver_.cancel();
     std::error_code ignored;
     socket_.close(ignored);

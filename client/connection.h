@@ -121,6 +121,8 @@ class Connection {
   void Dispatch(wire::Frame& frame);
   void ScheduleWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteNext();
+  // Pings when nothing was written for keepalive_interval. I/O thread.
+  void ScheduleKeepalive();
   // Ends the connection after an I/O or protocol failure; `status` goes to
   // every pending request and to the observer.
   void Fail(absl::Status status);
@@ -145,6 +147,8 @@ class Connection {
   bool handshake_finished_ = false;
   proto::FrameDecoder decoder_;
   std::string writing_;  // the bytes of the async_write in progress
+  asio::steady_timer keepalive_timer_;
+  bool wrote_since_keepalive_ = false;
   ConnectionObserver* observer_ = nullptr;
   std::thread thread_;
 

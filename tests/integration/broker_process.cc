@@ -7,8 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 
 namespace chorus::testing {
@@ -69,6 +72,21 @@ absl::Status BrokerProcess::Launch() {
   }
   address_ = line->substr(sizeof(kReadyPrefix) - 1);
   return absl::OkStatus();
+}
+
+size_t BrokerProcess::ResidentBytes() const {
+  std::ifstream status(absl::StrCat("/proc/", pid(), "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    size_t kib = 0;
+    if (absl::StartsWith(line, "VmRSS:") &&
+        absl::SimpleAtoi(
+            absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
+            &kib)) {
+      return kib * 1024;
+    }
+  }
+  return 0;
 }
 
 std::string BrokerProcess::Log() const {

@@ -8,6 +8,8 @@
 #ifndef CHORUS_TESTS_INTEGRATION_BROKER_PROCESS_H_
 #define CHORUS_TESTS_INTEGRATION_BROKER_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +35,10 @@ class BrokerProcess {
   // "127.0.0.1:PORT" of the running broker.
   const std::string& address() const { return address_; }
   const std::string& data_dir() const { return data_dir_; }
+  // The running broker's process id.
+  pid_t pid() const { return process_->pid(); }
+  // Its resident memory (VmRSS) in bytes; 0 if it cannot be read.
+  size_t ResidentBytes() const;
   // The broker's stderr so far (its log).
   std::string Log() const;
 

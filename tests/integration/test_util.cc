@@ -4,7 +4,9 @@
 #include <mutex>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/sync.h"
+#include "gmock/gmock.h"
 
 namespace chorus::testing {
 
@@ -55,6 +57,48 @@ std::vector<Received> Collector::Take() {
 size_t Collector::size() {
   std::lock_guard<std::mutex> lock(mutex_);
   return messages_.size();
+}
+
+PeakMemory::PeakMemory(const BrokerProcess& broker)
+    : broker_(broker),
+      baseline_(broker.ResidentBytes()),
+      peak_(baseline_),
+      sampler_([this] {
+        while (!stop_.load()) {
+          const size_t now = broker_.ResidentBytes();
+          if (now > peak_.load()) peak_.store(now);
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }) {}
+
+PeakMemory::~PeakMemory() {
+  stop_ = true;
+  sampler_.join();
+}
+
+double PeakMemory::GrowthMiB() const {
+  return (static_cast<double>(peak()) - static_cast<double>(baseline_)) /
+         (1 << 20);
+}
+
+void ExpectClosedWithError(RawConnection& raw, absl::StatusCode code,
+                           const std::string& text) {
+  absl::StatusOr<wire::Frame> error = raw.ReadFrame(absl::Seconds(20));
+  ASSERT_TRUE(error.ok()) << error.status();
+  ASSERT_TRUE(error->has_error()) << error->ShortDebugString();
+  EXPECT_EQ(error->correlation_id(), 0u);
+  EXPECT_EQ(static_cast<int>(error->error().code()), static_cast<int>(code));
+  EXPECT_THAT(error->error().message(), ::testing::HasSubstr(text));
+  EXPECT_TRUE(raw.WaitForClose(absl::Seconds(20)));
+}
+
+bool PeakMemory::GrewLessThan(double mib) const {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  constexpr bool kSanitized = true;
+#else
+  constexpr bool kSanitized = false;
+#endif
+  return kSanitized || GrowthMiB() < mib;
 }
 
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,

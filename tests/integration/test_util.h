@@ -7,17 +7,20 @@
 #ifndef CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 #define CHORUS_TESTS_INTEGRATION_TEST_UTIL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/raw_connection.h"
 #include "tests/integration/subprocess.h"
 
 namespace chorus::testing {
@@ -52,6 +55,35 @@ class Collector {
   std::condition_variable changed_;  // notified on every message
   std::vector<Received> messages_ ABSL_GUARDED_BY(mutex_);
 };
+
+// Samples a broker's resident memory (VmRSS) every 10 ms from construction
+// until destruction, keeping the peak: evidence that an abusive load leaves
+// the broker's memory bounded.
+class PeakMemory {
+ public:
+  explicit PeakMemory(const BrokerProcess& broker);
+  ~PeakMemory();
+  size_t baseline() const { return baseline_; }
+  size_t peak() const { return peak_.load(); }
+  // How far the peak rose above the baseline, in MiB.
+  double GrowthMiB() const;
+  // Whether the peak stayed within `mib` of the baseline. Always true in
+  // sanitizer builds: their runtimes keep freed memory (ASan's quarantine)
+  // and shadow memory, so RSS bounds only mean something in plain builds.
+  bool GrewLessThan(double mib) const;
+
+ private:
+  const BrokerProcess& broker_;
+  const size_t baseline_;
+  std::atomic<size_t> peak_;
+  std::atomic<bool> stop_{false};
+  std::thread sampler_;
+};
+
+// Expects a connection-level Error (correlation id 0) with `code` whose
+// message holds `text`, then the broker's close of `raw`.
+void ExpectClosedWithError(RawConnection& raw, absl::StatusCode code,
+                           const std::string& text);
 
 // Connects a client to `broker`, failing the test on error.
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# CI step: builds everything with ASan + UBSan and runs the unit and
+# integration suites, then builds with TSan and runs the concurrency-heavy
+# tests (client and storage units; pub/sub, durability, limits, hostile
+# integration). Any sanitizer report fails the run: the binaries abort on
+# it, and the integration harness fails a test whose chorusd logged one.
+#
+#   deploy/test-sanitizers.sh            # both
+#   deploy/test-sanitizers.sh asan       # or only one of them
+#   deploy/test-sanitizers.sh tsan
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs="${CHORUS_JOBS:-$(nproc)}"
+which="${1:-all}"
+sup="$PWD/deploy/sanitizers"
+
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$sup/ubsan.supp"
+export LSAN_OPTIONS="suppressions=$sup/lsan.supp"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$sup/tsan.supp"
+
+if [[ "$which" == all || "$which" == asan ]]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCHORUS_SANITIZE=address,undefined >/dev/null
+  cmake --build build-asan -j "$jobs"
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
+
+if [[ "$which" == all || "$which" == tsan ]]; then
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCHORUS_SANITIZE=thread >/dev/null
+  cmake --build build-tsan -j "$jobs" --target \
+    chorusd chorus client_test storage_test integration_test
+  ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
+    -R '^(Client|Store|AllModes/Commit|PubSub|FsyncModes/Durability|Limits|Timeouts|Corruption|Hostile|BadInput|Admin)'
+fi
