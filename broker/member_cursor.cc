@@ -94,6 +94,10 @@ void MemberCursor::Deliver(std::vector<TrackedDelivery> deliveries) {
   Pump();
 }
 
+void MemberCursor::Failed(absl::Status status) {
+  if (!closed_) owner_->Fail(status);
+}
+
 void MemberCursor::Removed() {
   if (closed_) return;
   closed_ = true;

@@ -47,6 +47,7 @@ class MemberCursor : public Cursor,
   void Started(absl::Status status) override;
   void Deliver(std::vector<TrackedDelivery> deliveries) override;
   void Removed() override;
+  void Failed(absl::Status status) override;
 
  private:
   // Runs `call` with the tracked cursor, on the partition's shard.

@@ -216,10 +216,10 @@ void TrackedCursor::HandOutWaiting() {
     }
     absl::StatusOr<bool> found = walker.Seek(offset);
     if (!found.ok()) {
-      Log(LogLevel::kError, "subscription",
-          absl::StrCat(config_.name, ": ", partition_->topic(), "/",
-                       partition_->index(), " at ", offset, ": ",
-                       found.status().ToString()));
+      ReportFailure(absl::Status(
+          found.status().code(),
+          absl::StrCat(partition_->topic(), "/", partition_->index(), " at ",
+                       offset, ": ", found.status().message())));
       break;
     }
     if (!*found || dead) {
@@ -273,10 +273,10 @@ void TrackedCursor::HandOutNew() {
     if (absl::Status read =
             partition_->log().Read(next_read_, end, kReadChunkBytes, &stored);
         !read.ok()) {
-      Log(LogLevel::kError, "subscription",
-          absl::StrCat(config_.name, ": read ", partition_->topic(), "/",
-                       partition_->index(), " at ", next_read_, ": ",
-                       read.ToString()));
+      ReportFailure(absl::Status(
+          read.code(),
+          absl::StrCat("read ", partition_->topic(), "/", partition_->index(),
+                       " at ", next_read_, ": ", read.message())));
       return;
     }
     if (stored.empty()) return;
@@ -284,10 +284,9 @@ void TrackedCursor::HandOutNew() {
       absl::StatusOr<storage::StoredBatchView> view =
           storage::ParseStoredBatch(value);
       if (!view.ok()) {
-        Log(LogLevel::kError, "subscription",
-            absl::StrCat(config_.name, ": data loss in ", partition_->topic(),
-                         "/", partition_->index(), " at ", next_read_, ": ",
-                         view.status().ToString()));
+        ReportFailure(absl::DataLossError(absl::StrCat(
+            "data loss in ", partition_->topic(), "/", partition_->index(),
+            " at offset ", next_read_, ": ", view.status().message())));
         return;
       }
       const uint64_t batch_end = view->header.base_offset + view->header.count;
@@ -389,14 +388,24 @@ void TrackedCursor::CloseRun(Member& member) {
   if (batch.ok()) {
     member.outgoing.push_back({*std::move(batch), run.delivery_count});
   } else {
-    Log(LogLevel::kError, "subscription",
-        absl::StrCat(config_.name, ": ", batch.status().ToString()));
+    ReportFailure(batch.status());
   }
   run = Run{};
 }
 
 void TrackedCursor::CloseRuns() {
   for (Member& member : members_) CloseRun(member);
+}
+
+void TrackedCursor::ReportFailure(const absl::Status& status) {
+  Log(LogLevel::kError, "subscription",
+      absl::StrCat(config_.name, ": ", status.ToString()));
+  for (const Member& member : members_) {
+    if (std::shared_ptr<TrackedMember> endpoint = member.endpoint.lock()) {
+      asio::post(endpoint->shard()->executor(),
+                 [endpoint, status] { endpoint->Failed(status); });
+    }
+  }
 }
 
 void TrackedCursor::FlushOutgoing() {

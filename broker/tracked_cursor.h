@@ -88,6 +88,8 @@ class TrackedMember {
   virtual void Deliver(std::vector<TrackedDelivery> deliveries) = 0;
   // The partition is gone (topic deleted).
   virtual void Removed() = 0;
+  // The cursor cannot go on (data loss, storage failure).
+  virtual void Failed(absl::Status status) = 0;
 };
 
 class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
@@ -172,6 +174,9 @@ class TrackedCursor : public std::enable_shared_from_this<TrackedCursor> {
   void CloseRun(Member& member);
   void CloseRuns();
   void FlushOutgoing();
+  // Logs `status` and tells every member: the subscription stops at the
+  // damage instead of skipping it silently.
+  void ReportFailure(const absl::Status& status);
   // Marks a handed-out message as waiting to be handed out again.
   void MakeWaiting(uint64_t offset, Pending& pending);
   // Forgets `pending` (acked, dead-lettered or gone) from the counts.
