@@ -7,7 +7,8 @@
 #   start_nats "$tmp/nats"                                  # nats_url, nats_pid
 #   stop_brokers
 #
-# Extra chorusd flags may be given in $CHORUSD_FLAGS.
+# Extra chorusd flags may be given in $CHORUSD_FLAGS; $NATS_SERVER names the
+# nats-server binary (default: from PATH, else /usr/sbin/nats-server).
 
 chorus_pid=
 nats_pid=
@@ -39,7 +40,8 @@ start_chorusd() {
 start_nats() {
   local dir=$1
   mkdir -p "$dir"
-  nats-server -js -a 127.0.0.1 -p -1 -sd "$dir/store" > "$dir/log" 2>&1 &
+  local server=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
+  "$server" -js -a 127.0.0.1 -p -1 -sd "$dir/store" > "$dir/log" 2>&1 &
   nats_pid=$!
   if ! wait_for_line "$dir/log" 'Server is ready'; then
     echo "nats-server did not start:" >&2
@@ -53,7 +55,8 @@ start_nats() {
 stop_brokers() {
   local pid
   for pid in $chorus_pid $nats_pid; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    # nats-server exits non-zero on SIGTERM: that is not a failure here.
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
   chorus_pid=
   nats_pid=
