@@ -4,6 +4,8 @@
 //
 // Every flag has a default that starts a working single node. A config file
 // with the same keys is read with --flagfile=FILE (one --key=value a line).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -73,6 +75,22 @@ std::string ParseOptions(chorus::broker::BrokerOptions* options) {
   return "";
 }
 
+// Each connection takes a descriptor, and the default soft limit (often
+// 1024) is far below what a broker serves: raise it to the hard limit.
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+      limit.rlim_cur >= limit.rlim_max) {
+    return;
+  }
+  const rlim_t was = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    chorus::Log(LogLevel::kWarning, "server",
+                absl::StrCat("cannot raise the open file limit from ", was));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,6 +117,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
 
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
       chorus::broker::Broker::Start(options);
