@@ -12,7 +12,11 @@ namespace chorus::broker {
 namespace {
 
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunkBytes = 64 * 1024;
+// Reads start small and double while they fill the space offered, so an
+// idle connection holds one page for its requests instead of 64 KiB (the
+// decoder's buffer is zero-filled when it grows: every byte is resident).
+constexpr size_t kMinReadChunkBytes = 4 * 1024;
+constexpr size_t kMaxReadChunkBytes = 64 * 1024;
 // Caps on one gathered write.
 constexpr size_t kMaxWriteFrames = 256;
 constexpr size_t kMaxWriteBytes = 1 << 20;
@@ -33,6 +37,7 @@ Session::Session(asio::ip::tcp::socket socket, Shard* shard,
       context_(context),
       peer_(PeerName(socket_)),
       decoder_(context.options->max_frame_bytes),
+      read_chunk_bytes_(kMinReadChunkBytes),
       writer_wake_(shard->io_context()),
       reader_wake_(shard->io_context()) {
   std::error_code ignored;
@@ -73,7 +78,7 @@ asio::awaitable<void> Session::ReadLoop(
       co_await reader_wake_.async_wait(kNoThrow);
     }
     if (stop_reading_ || closed_) break;
-    std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
+    std::span<char> space = decoder_.PrepareBuffer(read_chunk_bytes_);
     auto [ec, n] = co_await socket_.async_read_some(
         asio::buffer(space.data(), space.size()), kNoThrow);
     if (ec) {
@@ -88,6 +93,9 @@ asio::awaitable<void> Session::ReadLoop(
       break;
     }
     decoder_.Commit(n);
+    if (n == space.size()) {
+      read_chunk_bytes_ = std::min(2 * read_chunk_bytes_, kMaxReadChunkBytes);
+    }
     while (!stop_reading_) {
       absl::StatusOr<bool> got = decoder_.Next(&frame_);
       if (!got.ok()) {
