@@ -59,19 +59,29 @@ out=${OUT_DIR:-$tmp/results}
 mkdir -p "$out"
 trap 'stop_brokers; rm -rf "$tmp/chorus" "$tmp/nats"' EXIT
 
+failed=0
+# run_side SIDE TOOL SERVER PID WORKLOAD RUN: one run, its JSON in $out.
+run_side() {
+  local log="$tmp/$1.out"
+  # shellcheck disable=SC2086
+  if "$2" --server "$3" --broker-pid "$4" --workload "$5" ${args[$5]} \
+      --json "$out/$1-$5-$6.json" > "$log" 2>&1; then
+    # The description (what this side was asked to do) once per workload.
+    [ "$6" = 1 ] && sed -n 1p "$log"
+    sed -n 's/^run 1/'"$(printf '%-6s' "$1") $5 run $6"'/p' "$log"
+  else
+    echo "$1 $5 run $6 FAILED: $(tail -1 "$log")"
+    failed=1
+  fi
+}
+
 for w in "${workloads[@]}"; do
   for run in $(seq "$runs"); do
     rm -rf "$tmp/chorus" "$tmp/nats"
     start_chorusd "$build/broker/chorusd" "$tmp/chorus"
     start_nats "$tmp/nats"
-    # shellcheck disable=SC2086
-    "$build/bench/chorus-bench" --server "$chorus_address" --workload "$w" \
-      --broker-pid "$chorus_pid" ${args[$w]} --json "$out/chorus-$w-$run.json" \
-      | sed -n '1p;/^run/p' | sed "s/^run 1/chorus $w run $run/"
-    # shellcheck disable=SC2086
-    "$build/bench/nats-bench" --server "$nats_url" --workload "$w" \
-      --broker-pid "$nats_pid" ${args[$w]} --json "$out/nats-$w-$run.json" \
-      | sed -n '1p;/^run/p' | sed "s/^run 1/nats   $w run $run/"
+    run_side chorus "$build/bench/chorus-bench" "$chorus_address" "$chorus_pid" "$w" "$run"
+    run_side nats "$build/bench/nats-bench" "$nats_url" "$nats_pid" "$w" "$run"
     stop_brokers
   done
 done
@@ -79,6 +89,7 @@ done
 # median SIDE WORKLOAD METRIC: the median over the runs' JSON files.
 median() {
   for f in "$out/$1-$2-"*.json; do
+    [ -e "$f" ] || continue
     sed -n "s/.*\"median\":{[^}]*\"$3\":\([^,}]*\).*/\1/p" "$f"
   done | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'
 }
@@ -96,3 +107,4 @@ for w in "${workloads[@]}"; do
   done
 done
 echo "(medians of $runs runs; per-run JSON in $out)"
+exit "$failed"
