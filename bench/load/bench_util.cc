@@ -63,6 +63,23 @@ std::string RunTopic(const BenchConfig& config, std::string_view workload) {
                       absl::ToUnixMicros(absl::Now()));
 }
 
+std::vector<std::string> TopicNames(std::string_view prefix, uint64_t count) {
+  std::vector<std::string> names;
+  names.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    names.push_back(absl::StrCat(AsAbsl(prefix), ".t", i));
+  }
+  return names;
+}
+
+absl::StatusOr<uint64_t> LatencyMessages(const BenchConfig& config) {
+  const auto total =
+      static_cast<uint64_t>(static_cast<double>(config.rate) *
+                            absl::ToDoubleSeconds(config.duration));
+  if (total == 0) return absl::InvalidArgumentError("--rate x --duration is 0");
+  return total;
+}
+
 absl::Status CheckConfig(const BenchConfig& config) {
   if (config.message_bytes < kStampBytes) {
     return absl::InvalidArgumentError(
@@ -102,8 +119,8 @@ void AddLatency(std::vector<int64_t>& latencies_ns, BenchResult* result) {
   result->Add("max_us", at(1.0));
 }
 
-uint64_t PublishPaced(uint64_t rate, uint64_t total, absl::Time deadline,
-                      const std::function<void(uint64_t)>& publish) {
+absl::Status PublishPaced(uint64_t rate, uint64_t total, absl::Time deadline,
+                          const std::function<void(uint64_t)>& publish) {
   const int64_t start = NowNanos();
   const double ns_per_message = 1e9 / static_cast<double>(rate);
   uint64_t sent = 0;
@@ -117,7 +134,9 @@ uint64_t PublishPaced(uint64_t rate, uint64_t total, absl::Time deadline,
     const int64_t wait = next - NowNanos();
     if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
   }
-  return sent;
+  if (sent == total) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("published ", sent, " of ", total, " in time"));
 }
 
 absl::StatusOr<int64_t> ProcessRssBytes(int pid) {
@@ -313,6 +332,13 @@ absl::Status ErrorLatch::status() const {
   if (failed_ == 0) return absl::OkStatus();
   return absl::DataLossError(
       absl::StrCat(failed_, " failed; first: ", first_error_));
+}
+
+absl::Status ErrorLatch::ExpectSucceeded(uint64_t expected) const {
+  if (absl::Status failed = status(); !failed.ok()) return failed;
+  if (succeeded() == expected) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat(succeeded(), " acks for ", expected, " publishes"));
 }
 
 }  // namespace chorus::bench

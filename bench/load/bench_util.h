@@ -52,6 +52,13 @@ int64_t NowNanos();
 // A topic name for one run of `workload`: "<config.topic>.<workload>.<us>".
 std::string RunTopic(const BenchConfig& config, std::string_view workload);
 
+// `count` topic names "<prefix>.t<i>".
+std::vector<std::string> TopicNames(std::string_view prefix, uint64_t count);
+
+// How many messages the latency workload sends: rate x duration;
+// kInvalidArgument if that is 0.
+absl::StatusOr<uint64_t> LatencyMessages(const BenchConfig& config);
+
 // Fails unless `config` can run: payload room for the stamp, counts > 0.
 absl::Status CheckConfig(const BenchConfig& config);
 
@@ -62,10 +69,10 @@ void AddThroughput(uint64_t messages, size_t message_bytes, double seconds,
 void AddLatency(std::vector<int64_t>& latencies_ns, BenchResult* result);
 
 // Calls publish(i) for i in [0, total) at `rate` per second, catching up in
-// bursts when a sleep overshoots, until done or `deadline`. Returns how many
-// were published.
-uint64_t PublishPaced(uint64_t rate, uint64_t total, absl::Time deadline,
-                      const std::function<void(uint64_t)>& publish);
+// bursts when a sleep overshoots, until done or `deadline`:
+// kDeadlineExceeded if not all were published by then.
+absl::Status PublishPaced(uint64_t rate, uint64_t total, absl::Time deadline,
+                          const std::function<void(uint64_t)>& publish);
 
 // Resident memory of process `pid` (VmRSS of /proc/PID/status).
 // kNotFound if there is no such process, kInternal if the line is missing.
@@ -137,6 +144,8 @@ class ErrorLatch {
   }
   // OK, or kDataLoss with how many failed and the first error.
   absl::Status status() const;
+  // status(), and kDataLoss unless exactly `expected` succeeded.
+  absl::Status ExpectSucceeded(uint64_t expected) const;
 
  private:
   std::atomic<uint64_t> succeeded_{0};

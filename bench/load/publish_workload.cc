@@ -34,13 +34,9 @@ absl::StatusOr<double> PublishAndTime(const BenchConfig& config,
   for (std::thread& thread : threads) thread.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   for (auto& client : clients) client->Close();
-  CHORUS_RETURN_IF_ERROR(acks.status());
   for (const absl::Status& status : flushed) CHORUS_RETURN_IF_ERROR(status);
-  if (acks.succeeded() != per_publisher * config.publishers) {
-    return absl::DataLossError(absl::StrCat(acks.succeeded(), " acks for ",
-                                            per_publisher * config.publishers,
-                                            " publishes"));
-  }
+  CHORUS_RETURN_IF_ERROR(
+      acks.ExpectSucceeded(per_publisher * config.publishers));
   return seconds;
 }
 

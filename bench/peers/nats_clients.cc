@@ -60,19 +60,25 @@ absl::StatusOr<NatsConnection> ConnectNats(const BenchConfig& config,
   return NatsConnection(nc);
 }
 
-absl::Status CreateStream(jsCtx* js, const std::string& subject) {
+absl::Status CreateStream(const BenchConfig& config,
+                          const std::string& subject) {
+  CHORUS_ASSIGN_OR_RETURN(NatsConnection nc, ConnectNats(config));
+  jsCtx* raw = nullptr;
+  CHORUS_RETURN_IF_ERROR(
+      FromNats(natsConnection_JetStream(&raw, nc.get(), nullptr), "jetstream"));
+  JetStream js(raw);
   const std::string name = StreamName(subject);
   const char* subjects[] = {subject.c_str()};
-  jsStreamConfig config;
-  jsStreamConfig_Init(&config);
-  config.Name = name.c_str();
-  config.Subjects = subjects;
-  config.SubjectsLen = 1;
-  config.Storage = js_FileStorage;
+  jsStreamConfig stream;
+  jsStreamConfig_Init(&stream);
+  stream.Name = name.c_str();
+  stream.Subjects = subjects;
+  stream.SubjectsLen = 1;
+  stream.Storage = js_FileStorage;
   jsStreamInfo* info = nullptr;
   jsErrCode error = static_cast<jsErrCode>(0);
   CHORUS_RETURN_IF_ERROR(
-      FromNats(js_AddStream(&info, js, &config, nullptr, &error),
+      FromNats(js_AddStream(&info, js.get(), &stream, nullptr, &error),
                absl::StrCat("create stream ", name)));
   jsStreamInfo_Destroy(info);
   return absl::OkStatus();
@@ -198,12 +204,8 @@ absl::StatusOr<double> JetStreamPublishAndTime(const BenchConfig& config,
   contexts.clear();
   connections.clear();
   for (const absl::Status& status : published) CHORUS_RETURN_IF_ERROR(status);
-  CHORUS_RETURN_IF_ERROR(acks.status());
-  if (acks.succeeded() != per_publisher * config.publishers) {
-    return absl::DataLossError(absl::StrCat(acks.succeeded(), " acks for ",
-                                            per_publisher * config.publishers,
-                                            " publishes"));
-  }
+  CHORUS_RETURN_IF_ERROR(
+      acks.ExpectSucceeded(per_publisher * config.publishers));
   return seconds;
 }
 

@@ -53,8 +53,10 @@ absl::Status FromNats(natsStatus status, std::string_view what);
 absl::StatusOr<NatsConnection> ConnectNats(const BenchConfig& config,
                                            bool send_asap = false);
 
-// A file-storage stream "BENCH_<subject with _ for .>" over `subject`.
-absl::Status CreateStream(jsCtx* js, const std::string& subject);
+// Connects and creates a file-storage stream "BENCH_<subject, _ for .>"
+// over `subject`.
+absl::Status CreateStream(const BenchConfig& config,
+                          const std::string& subject);
 
 // A subscription whose messages (stamped payloads) go to
 // tracker->Receive(receiver, ...), and their latency (now minus the stamp's

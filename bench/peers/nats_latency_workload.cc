@@ -13,10 +13,7 @@ namespace chorus::bench {
 
 absl::StatusOr<BenchResult> RunNatsLatency(const BenchConfig& config) {
   const std::string subject = RunTopic(config, "latency");
-  const uint64_t total =
-      static_cast<uint64_t>(static_cast<double>(config.rate) *
-                            absl::ToDoubleSeconds(config.duration));
-  if (total == 0) return absl::InvalidArgumentError("--rate x --duration is 0");
+  CHORUS_ASSIGN_OR_RETURN(const uint64_t total, LatencyMessages(config));
   ArrivalTracker tracker(1, total, /*ordered=*/true);
   std::vector<int64_t> latencies(total);
   CHORUS_ASSIGN_OR_RETURN(NatsConnection subscriber, ConnectNats(config));
@@ -28,7 +25,7 @@ absl::StatusOr<BenchResult> RunNatsLatency(const BenchConfig& config) {
   std::string payload = MakePayload(config.message_bytes);
   absl::Status published;
   const absl::Time deadline = absl::Now() + config.max_time;
-  const uint64_t sent =
+  const absl::Status paced =
       PublishPaced(config.rate, total, deadline, [&](uint64_t i) {
         StampPayload({i, NowNanos()}, payload);
         natsStatus s = natsConnection_Publish(publisher.get(), subject.c_str(),
@@ -42,10 +39,7 @@ absl::StatusOr<BenchResult> RunNatsLatency(const BenchConfig& config) {
   absl::Status delivered = tracker.Wait(deadline);
   subscription.reset();
   CHORUS_RETURN_IF_ERROR(published);
-  if (sent < total) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("published ", sent, " of ", total, " in time"));
-  }
+  CHORUS_RETURN_IF_ERROR(paced);
   CHORUS_RETURN_IF_ERROR(delivered);
   BenchResult result;
   result.workload = "latency";

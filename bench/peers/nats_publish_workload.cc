@@ -8,14 +8,7 @@ namespace chorus::bench {
 
 absl::StatusOr<BenchResult> RunNatsPublish(const BenchConfig& config) {
   const std::string subject = RunTopic(config, "publish");
-  {
-    CHORUS_ASSIGN_OR_RETURN(NatsConnection nc, ConnectNats(config));
-    jsCtx* js = nullptr;
-    CHORUS_RETURN_IF_ERROR(
-        FromNats(natsConnection_JetStream(&js, nc.get(), nullptr), "js"));
-    JetStream owned(js);
-    CHORUS_RETURN_IF_ERROR(CreateStream(js, subject));
-  }
+  CHORUS_RETURN_IF_ERROR(CreateStream(config, subject));
   CHORUS_ASSIGN_OR_RETURN(const double seconds,
                           JetStreamPublishAndTime(config, subject));
   const uint64_t messages =

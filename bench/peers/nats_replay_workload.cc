@@ -17,7 +17,7 @@ absl::StatusOr<BenchResult> RunNatsReplay(const BenchConfig& config) {
   CHORUS_RETURN_IF_ERROR(
       FromNats(natsConnection_JetStream(&raw, nc.get(), nullptr), "js"));
   JetStream js(raw);
-  CHORUS_RETURN_IF_ERROR(CreateStream(js.get(), subject));
+  CHORUS_RETURN_IF_ERROR(CreateStream(config, subject));
   BenchConfig preload = config;
   preload.publishers = 1;
   CHORUS_RETURN_IF_ERROR(JetStreamPublishAndTime(preload, subject).status());

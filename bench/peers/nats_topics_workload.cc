@@ -16,10 +16,7 @@ namespace chorus::bench {
 absl::StatusOr<BenchResult> RunNatsTopics(const BenchConfig& config) {
   const std::string prefix = RunTopic(config, "topics");
   const uint64_t topics = std::min(config.topics, config.messages);
-  std::vector<std::string> names;
-  for (uint64_t i = 0; i < topics; ++i) {
-    names.push_back(absl::StrCat(prefix, ".t", i));
-  }
+  const std::vector<std::string> names = TopicNames(prefix, topics);
   ArrivalTracker tracker(1, config.messages, /*ordered=*/false);
   CHORUS_ASSIGN_OR_RETURN(NatsConnection subscriber, ConnectNats(config));
   CHORUS_ASSIGN_OR_RETURN(
