@@ -6,7 +6,7 @@
 # Chorus/NATS per workload. Fresh brokers keep one run's heap from hiding
 # the next run's memory growth (topics, connections).
 #
-#   bench/compare.sh                       # every workload, about 4 minutes
+#   bench/compare.sh                       # every workload, 2-3 minutes
 #   bench/compare.sh publish fanout        # only these
 #   RUNS=5 BUILD_DIR=build-x bench/compare.sh
 #
