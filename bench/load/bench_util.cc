@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/string_views.h"
+#include "common/sync.h"
 
 namespace chorus::bench {
 namespace {
@@ -287,23 +288,24 @@ void ArrivalTracker::Receive(int receiver, uint64_t sequence) {
     r.seen[sequence] = true;
   }
   if (++r.received == expected_) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     ++complete_;
     completed_at_ = absl::Now();
+    changed_.notify_all();
   }
 }
 
 void ArrivalTracker::Fail(std::string error) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (error_.empty()) error_ = std::move(error);
+  changed_.notify_all();
 }
 
 absl::Status ArrivalTracker::Wait(absl::Time deadline) {
-  absl::MutexLock lock(&mutex_);
-  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  WaitUntil(changed_, lock, deadline, [this] {
     return !error_.empty() || complete_ == static_cast<int>(receivers_.size());
-  };
-  mutex_.AwaitWithDeadline(absl::Condition(&done), deadline);
+  });
   if (!error_.empty()) return absl::DataLossError(error_);
   if (complete_ == static_cast<int>(receivers_.size())) {
     return absl::OkStatus();
@@ -318,17 +320,17 @@ absl::Status ArrivalTracker::Wait(absl::Time deadline) {
 }
 
 absl::Time ArrivalTracker::completed_at() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   return completed_at_;
 }
 
 void ErrorLatch::Failed(std::string error) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (failed_++ == 0) first_error_ = std::move(error);
 }
 
 absl::Status ErrorLatch::status() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   if (failed_ == 0) return absl::OkStatus();
   return absl::DataLossError(
       absl::StrCat(failed_, " failed; first: ", first_error_));

@@ -14,9 +14,11 @@
 #define CHORUS_BENCH_LOAD_BENCH_UTIL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +26,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "bench/load/workload.h"
 
@@ -127,7 +128,8 @@ class ArrivalTracker {
   const uint64_t expected_;
   const bool ordered_;
   std::vector<std::unique_ptr<Receiver>> receivers_;
-  mutable absl::Mutex mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;  // complete_ or error_ changed
   int complete_ ABSL_GUARDED_BY(mutex_) = 0;
   absl::Time completed_at_ ABSL_GUARDED_BY(mutex_);
   std::string error_ ABSL_GUARDED_BY(mutex_);
@@ -149,7 +151,7 @@ class ErrorLatch {
 
  private:
   std::atomic<uint64_t> succeeded_{0};
-  mutable absl::Mutex mutex_;
+  mutable std::mutex mutex_;
   uint64_t failed_ ABSL_GUARDED_BY(mutex_) = 0;
   std::string first_error_ ABSL_GUARDED_BY(mutex_);
 };
