@@ -4,6 +4,8 @@
 //
 // Every flag has a default that starts a working single node. A config file
 // with the same keys is read with --flagfile=FILE (one --key=value a line).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -107,6 +109,22 @@ std::string ParseOptions(chorus::broker::BrokerOptions* options) {
   return "";
 }
 
+// Each connection takes a descriptor, and the default soft limit (often
+// 1024) is far below what a broker serves: raise it to the hard limit.
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+      limit.rlim_cur >= limit.rlim_max) {
+    return;
+  }
+  const rlim_t was = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    chorus::Log(LogLevel::kWarning, "server",
+                absl::StrCat("cannot raise the open file limit from ", was));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +155,7 @@ int main(int argc, char** argv) {
   // The broker refuses such a frame with INVALID_ARGUMENT anyway; the line
   // would only let any client flood our log, one per frame.
   google::protobuf::SetLogHandler(nullptr);
+  RaiseFileLimit();
 
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
       chorus::broker::Broker::Start(options);

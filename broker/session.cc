@@ -12,7 +12,11 @@ namespace chorus::broker {
 namespace {
 
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr size_t kReadChunkBytes = 64 * 1024;
+// Reads start small and double while they fill the space offered, so an
+// idle connection holds one page for its requests instead of 64 KiB (the
+// decoder's buffer is zero-filled when it grows: every byte is resident).
+constexpr size_t kMinReadChunkBytes = 4 * 1024;
+constexpr size_t kMaxReadChunkBytes = 64 * 1024;
 // Caps on one gathered write.
 constexpr size_t kMaxWriteFrames = 256;
 constexpr size_t kMaxWriteBytes = 1 << 20;
@@ -35,6 +39,7 @@ Session::Session(asio::ip::tcp::socket socket, Shard* shard,
       decoder_(context.options->max_frame_bytes),
       accepted_at_(Clock::now()),
       last_received_(accepted_at_),
+      read_chunk_bytes_(kMinReadChunkBytes),
       writer_wake_(shard->io_context()),
       reader_wake_(shard->io_context()) {
   std::error_code ignored;
@@ -101,7 +106,7 @@ asio::awaitable<void> Session::ReadLoop(
       has_partial_frame_ = true;
       partial_since_ = last_received_;
     }
-    std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
+    std::span<char> space = decoder_.PrepareBuffer(read_chunk_bytes_);
     auto [ec, n] = co_await socket_.async_read_some(
         asio::buffer(space.data(), space.size()), kNoThrow);
     if (ec) {
@@ -118,6 +123,9 @@ asio::awaitable<void> Session::ReadLoop(
     }
     last_received_ = Clock::now();
     decoder_.Commit(n);
+    if (n == space.size()) {
+      read_chunk_bytes_ = std::min(2 * read_chunk_bytes_, kMaxReadChunkBytes);
+    }
   }
   reader_done_ = true;
   WakeWriter();

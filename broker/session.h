@@ -153,7 +153,8 @@ class Session : public std::enable_shared_from_this<Session>,
   const SessionContext context_;
   std::string peer_;
   proto::FrameDecoder decoder_;
-  wire::Frame frame_;  // reused by the reader
+  size_t read_chunk_bytes_;  // grows while reads fill it (session.cc)
+  wire::Frame frame_;        // reused by the reader
 
   bool greeted_ = false;
   std::string client_name_;

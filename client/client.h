@@ -106,7 +106,8 @@ struct ClientOptions {
   // Limit for admin calls and the *AndWait conveniences. Default: 30 s.
   absl::Duration request_timeout = absl::Seconds(30);
   // How long a publish batch waits for more messages before it is sent.
-  // Default: 1 ms.
+  // Zero sends each publish at once from the calling thread (lowest
+  // latency, one frame per message). Default: 1 ms.
   absl::Duration linger = absl::Milliseconds(1);
   // A batch is sent as soon as it holds this many bytes. Default: 256 KiB.
   size_t batch_max_bytes = 256 * 1024;

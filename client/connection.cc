@@ -1,5 +1,7 @@
 #include "client/connection.h"
 
+#include <sys/socket.h>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <cstdlib>
 #include <exception>
@@ -131,6 +133,10 @@ absl::Status Connection::Connect(ConnectionObserver* observer) {
               absl::StrCat("connect ", server_, ": ", DescribeException(e)));
         }
         if (status.ok()) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            connected_ = true;
+          }
           ScheduleKeepalive();
           asio::co_spawn(io_, ReadLoop(), [this](std::exception_ptr e) {
             if (!e) return;
@@ -352,6 +358,17 @@ void Connection::Abandon(uint64_t correlation_id) {
 
 void Connection::ScheduleWriteLocked() {
   if (write_scheduled_ || outbound_.empty()) return;
+  if (connected_ && status_.ok()) {
+    // No write in progress: send from this thread at once, as far as the
+    // socket takes it without blocking. A lone publish (linger 0) or credit
+    // then skips the hop to the I/O thread; whatever remains, or an error,
+    // is left to WriteNext there. The descriptor stays open while status_
+    // is OK: Fail and Shutdown change status_ under mu_ before closing it.
+    const ssize_t sent = ::send(socket_.native_handle(), outbound_.data(),
+                                outbound_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent > 0) outbound_.erase(0, static_cast<size_t>(sent));
+    if (outbound_.empty()) return;
+  }
   write_scheduled_ = true;
   asio::post(io_, [this] { WriteNext(); });
 }

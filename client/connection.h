@@ -160,6 +160,8 @@ class Connection {
   absl::btree_map<uint64_t, ResponseHandler> pending_ ABSL_GUARDED_BY(mu_);
   std::string outbound_ ABSL_GUARDED_BY(mu_);
   bool write_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  // The handshake is done: writes may go straight to the socket.
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Splits "HOST:PORT" (or "[V6]:PORT"). Errors: kInvalidArgument.

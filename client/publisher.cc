@@ -110,7 +110,11 @@ void Publisher::Publish(std::string_view topic, const Message& message,
         }
         batch.callbacks.push_back(std::move(done));
         in_flight_bytes_ += added;
-        if (batch.records.size() >= options_.batch_max_bytes) {
+        if (batch.records.size() >= options_.batch_max_bytes ||
+            options_.linger <= absl::ZeroDuration()) {
+          // Full, or no linger: send it from this thread now, without a
+          // hop to the I/O thread (the connection writes it to the socket
+          // at once when no other write is in progress).
           (void)SendLocked(topic, batch, &failures);  // failures hold it
           open_.erase(it);
         } else {
@@ -167,10 +171,6 @@ void Publisher::ScheduleLingerLocked() {
 }
 
 void Publisher::StartLingerTimer() {
-  if (options_.linger <= absl::ZeroDuration()) {
-    SendAllNow();
-    return;
-  }
   linger_timer_.expires_after(absl::ToChronoNanoseconds(options_.linger));
   linger_timer_.async_wait([this](std::error_code ec) {
     if (!ec) SendAllNow();

@@ -9,7 +9,8 @@
 //
 // A batch is sent when it reaches batch_max_bytes, or `linger` after the
 // first message of the oldest open batch (one timer serves all topics), or on
-// Flush. Bytes of open and unacknowledged batches count against
+// Flush; with a zero linger each publish is sent at once by the calling
+// thread. Bytes of open and unacknowledged batches count against
 // max_in_flight_bytes; Publish blocks while that is exceeded.
 #ifndef CHORUS_CLIENT_PUBLISHER_H_
 #define CHORUS_CLIENT_PUBLISHER_H_

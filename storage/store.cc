@@ -123,6 +123,17 @@ rocksdb::WriteOptions SyncedWrite() {
   return options;
 }
 
+// Topic and counter records go to the WAL like a commit: synced at once only
+// under kAlways. That is enough: a topic's batches are written after its
+// record, and the WAL recovers a prefix, so any sync that keeps a batch
+// keeps the record (and the id counter) before it. A synced write per topic
+// made a burst of 10k auto-created topics cost 20k fsyncs.
+rocksdb::WriteOptions MetaWrite(FsyncMode mode) {
+  rocksdb::WriteOptions options;
+  options.sync = mode == FsyncMode::kAlways;
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<FsyncMode> ParseFsyncMode(std::string_view text) {
@@ -320,9 +331,10 @@ absl::Status Store::PutTopic(const wire::TopicRecord& topic) {
   if (topic.name().empty()) {
     return absl::InvalidArgumentError("topic record without a name");
   }
-  return FromRocksDb(db_->Put(SyncedWrite(), meta_, TopicKey(topic.name()),
-                              topic.SerializeAsString()),
-                     absl::StrCat("put topic ", topic.name()));
+  return FromRocksDb(
+      db_->Put(MetaWrite(options_.fsync), meta_, TopicKey(topic.name()),
+               topic.SerializeAsString()),
+      absl::StrCat("put topic ", topic.name()));
 }
 
 absl::Status Store::DeleteTopic(std::string_view name) {
@@ -376,9 +388,9 @@ absl::StatusOr<uint64_t> Store::AllocatePartitionIds(uint32_t count) {
   }
   value.assign(8, '\0');
   EncodeBigEndian64(first + count, value.data());
-  CHORUS_RETURN_IF_ERROR(
-      FromRocksDb(db_->Put(SyncedWrite(), meta_, kNextPartitionIdKey, value),
-                  "write the next partition id"));
+  CHORUS_RETURN_IF_ERROR(FromRocksDb(
+      db_->Put(MetaWrite(options_.fsync), meta_, kNextPartitionIdKey, value),
+      "write the next partition id"));
   return first;
 }
 

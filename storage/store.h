@@ -114,17 +114,19 @@ class Store {
   // sync failed, inline if the write did; it is always called exactly once.
   void Commit(CommitBatch batch, std::function<void(absl::Status)> done);
 
-  // Topic records in the `meta` column family, keyed by name, written with a
-  // WAL sync (admin work is rare). PutTopic replaces a record of the same
-  // name; kInvalidArgument for an empty name. DeleteTopic of a missing name
-  // is OK.
+  // Topic records in the `meta` column family, keyed by name. PutTopic
+  // writes the WAL as a commit does (synced at once only under kAlways; a
+  // later sync of the topic's batches covers it); DeleteTopic syncs the WAL.
+  // PutTopic replaces a record of the same name; kInvalidArgument for an
+  // empty name. DeleteTopic of a missing name is OK.
   absl::Status PutTopic(const wire::TopicRecord& topic);
   absl::Status DeleteTopic(std::string_view name);
   // Every stored topic record. kDataLoss if one does not parse.
   absl::StatusOr<std::vector<wire::TopicRecord>> LoadTopics();
 
   // Reserves `count` consecutive partition ids, never handed out before (a
-  // persistent counter, written with a WAL sync). Returns the first; ids
+  // persistent counter, written like PutTopic: the ids are used only by
+  // writes after it in the WAL). Returns the first; ids
   // start at 1, so 0 never names a partition. kInvalidArgument if count is 0;
   // kResourceExhausted if the id space is used up.
   absl::StatusOr<uint64_t> AllocatePartitionIds(uint32_t count);
