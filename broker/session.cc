@@ -37,9 +37,9 @@ Session::Session(asio::ip::tcp::socket socket, Shard* shard,
       context_(context),
       peer_(PeerName(socket_)),
       decoder_(context.options->max_frame_bytes),
+      read_chunk_bytes_(kMinReadChunkBytes),
       accepted_at_(Clock::now()),
       last_received_(accepted_at_),
-      read_chunk_bytes_(kMinReadChunkBytes),
       writer_wake_(shard->io_context()),
       reader_wake_(shard->io_context()) {
   std::error_code ignored;

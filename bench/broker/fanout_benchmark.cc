@@ -33,6 +33,7 @@ class CountingSink : public DeliverySink {
     ++deliveries;
   }
   void SnapshotEnd(uint64_t, const std::string&, uint32_t) override {}
+  void FailSubscription(uint64_t, const absl::Status&) override {}
   uint64_t deliveries = 0;
 };
 
