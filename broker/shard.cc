@@ -25,15 +25,20 @@ void GroupCommit::CommitNow() {
   scheduled_ = false;
   auto waiting = std::make_shared<std::vector<Done>>(std::move(waiting_));
   waiting_.clear();
-  // The store calls back inline, or from its sync thread under
-  // fsync=always; either way the callbacks run here on the shard.
-  store_->Commit(std::move(batch_),
+  // The batch leaves batch_ before the store sees it: the store calls back
+  // inline (fsync interval and never), and a callback may stage the next
+  // turn's writes (a stale marker, a dead letter), which must go into a
+  // fresh batch_ for the next commit rather than be dropped with this one.
+  storage::CommitBatch batch = std::move(batch_);
+  batch_ = storage::CommitBatch();
+  // Under fsync=always the store calls back from its sync thread; either
+  // way the callbacks run here on the shard.
+  store_->Commit(std::move(batch),
                  [executor = executor_, waiting](absl::Status status) {
                    asio::dispatch(executor, [waiting, status] {
                      for (Done& done : *waiting) done(status);
                    });
                  });
-  batch_ = storage::CommitBatch();
 }
 
 Shard::Shard(int index, storage::Store* store)
