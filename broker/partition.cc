@@ -262,19 +262,8 @@ void Partition::ApplyRetention() {
 
 void Partition::Remove() {
   removed_ = true;
-  if (absl::Status deleted = log_->DeleteAll(); !deleted.ok()) {
-    Log(LogLevel::kWarning, "partition",
-        absl::StrCat(topic_, "/", index_, ": delete: ", deleted.ToString()));
-  }
-  if (status_topic_) {
-    if (absl::Status deleted =
-            storage::KeyTable(log_->store()).DeleteAll(log_->partition_id());
-        !deleted.ok()) {
-      Log(LogLevel::kWarning, "partition",
-          absl::StrCat(topic_, "/", index_,
-                       ": delete keys: ", deleted.ToString()));
-    }
-  }
+  // Behind this turn's appends in the same commit: none outlives the data.
+  log_->StageDeleteAll(shard_->group_commit().Batch());
   for (const auto& cursor : cursors_) {
     asio::post(cursor->shard()->executor(),
                [cursor] { cursor->OnPartitionRemoved(); });

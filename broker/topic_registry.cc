@@ -132,8 +132,10 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
   if (it == topics_.end()) {
     return absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
   }
-  CHORUS_RETURN_IF_ERROR(store_->DeleteTopic(std::string(name)));
-  std::shared_ptr<Topic> topic = std::move(it->second);
+  std::shared_ptr<Topic> topic = it->second;
+  CHORUS_RETURN_IF_ERROR(store_->DeleteTopic(
+      topic->name, topic->partitions.front()->log().partition_id(),
+      static_cast<uint32_t>(topic->partitions.size())));
   topics_.erase(it);
   topic->deleted.store(true, std::memory_order_release);
   return topic;

@@ -68,8 +68,11 @@ absl::Status CursorStore::DeleteSubscription(std::string_view name) {
       FromRocksDb(batch.Delete(family, SubscriptionKey(name)), "stage delete"));
   CHORUS_RETURN_IF_ERROR(
       FromRocksDb(batch.DeleteRange(family, begin, end), "stage delete"));
-  return FromRocksDb(store_->db()->Write(SyncedWrite(), &batch),
-                     absl::StrCat("delete subscription ", AsAbsl(name)));
+  CHORUS_RETURN_IF_ERROR(
+      FromRocksDb(store_->db()->Write(SyncedWrite(), &batch),
+                  absl::StrCat("delete subscription ", AsAbsl(name))));
+  store_->RangeDeletionsWritten(family);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<wire::SubscriptionRecord>>

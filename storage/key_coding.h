@@ -8,6 +8,7 @@
 #define CHORUS_STORAGE_KEY_CODING_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace chorus::storage {
@@ -24,6 +25,12 @@ inline uint64_t DecodeBigEndian64(const char* in) {
     value = (value << 8) | static_cast<unsigned char>(in[i]);
   }
   return value;
+}
+
+inline std::string BigEndian64(uint64_t value) {
+  std::string bytes(8, '\0');
+  EncodeBigEndian64(value, bytes.data());
+  return bytes;
 }
 
 // Splits a key made by LogKey(); false if `key` is not 16 bytes long.

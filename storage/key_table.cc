@@ -12,14 +12,8 @@
 namespace chorus::storage {
 namespace {
 
-std::string PartitionPrefix(uint64_t partition_id) {
-  std::string key(8, '\0');
-  EncodeBigEndian64(partition_id, key.data());
-  return key;
-}
-
 std::string EntryKey(uint64_t partition_id, std::string_view key) {
-  std::string entry = PartitionPrefix(partition_id);
+  std::string entry = BigEndian64(partition_id);
   entry.append(key);
   return entry;
 }
@@ -47,14 +41,14 @@ absl::StatusOr<std::optional<std::string>> KeyTable::Get(
 absl::StatusOr<bool> KeyTable::Scan(uint64_t partition_id, bool after_set,
                                     std::string_view after, size_t max_bytes,
                                     std::vector<Entry>* entries) const {
-  const std::string upper = PartitionPrefix(partition_id + 1);
+  const std::string upper = BigEndian64(partition_id + 1);
   const rocksdb::Slice upper_bound(upper);
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(
       store_->db()->NewIterator(read_options, store_->keys_family()));
   const std::string start =
-      after_set ? EntryKey(partition_id, after) : PartitionPrefix(partition_id);
+      after_set ? EntryKey(partition_id, after) : BigEndian64(partition_id);
   it->Seek(start);
   if (after_set && it->Valid() && it->key().ToStringView() == start) {
     it->Next();
@@ -70,14 +64,6 @@ absl::StatusOr<bool> KeyTable::Scan(uint64_t partition_id, bool after_set,
   }
   CHORUS_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan status keys"));
   return any;
-}
-
-absl::Status KeyTable::DeleteAll(uint64_t partition_id) const {
-  return FromRocksDb(
-      store_->db()->DeleteRange(rocksdb::WriteOptions(), store_->keys_family(),
-                                PartitionPrefix(partition_id),
-                                PartitionPrefix(partition_id + 1)),
-      absl::StrCat("delete status keys of partition ", partition_id));
 }
 
 }  // namespace chorus::storage

@@ -48,8 +48,6 @@ class KeyTable {
   absl::StatusOr<bool> Scan(uint64_t partition_id, bool after_set,
                             std::string_view after, size_t max_bytes,
                             std::vector<Entry>* entries) const;
-  // Removes every entry of the partition (topic deletion).
-  absl::Status DeleteAll(uint64_t partition_id) const;
 
  private:
   Store* store_;

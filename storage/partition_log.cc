@@ -267,6 +267,7 @@ absl::StatusOr<uint64_t> PartitionLog::ApplyRetention(
                                 LogKey(partition_id_, new_start)),
       absl::StrCat("delete partition ", partition_id_, " offsets ",
                    start_offset_, "..", new_start)));
+  store_->RangeDeletionsWritten(store_->log_family());
   start_offset_ = new_start;
   if (size_bytes_.has_value()) {
     *size_bytes_ -= std::min(*size_bytes_, removed_bytes);
@@ -288,19 +289,10 @@ absl::StatusOr<uint64_t> PartitionLog::SizeBytes() {
   return *size_bytes_;
 }
 
-absl::Status PartitionLog::DeleteAll() {
-  // Synced: a lost delete would leave the data of a deleted topic on disk
-  // with no record pointing at it.
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  CHORUS_RETURN_IF_ERROR(
-      FromRocksDb(store_->db()->DeleteRange(options, store_->log_family(),
-                                            LogKey(partition_id_, 0),
-                                            LogKey(partition_id_, kNoOffset)),
-                  absl::StrCat("delete partition ", partition_id_)));
+void PartitionLog::StageDeleteAll(CommitBatch* commit) {
+  store_->StageDeletePartition(partition_id_, commit);
   start_offset_ = next_offset_;
   size_bytes_ = 0;
-  return absl::OkStatus();
 }
 
 }  // namespace chorus::storage

@@ -34,7 +34,7 @@ struct RetentionPolicy {
 };
 
 // Ownership and threading: owned by the broker's partition object and lives
-// on the partition's owning shard. Append, ApplyRetention, DeleteAll,
+// on the partition's owning shard. Append, ApplyRetention, StageDeleteAll,
 // SizeBytes and the offset accessors are called only from that shard. Read
 // and FindOffsetAtTime are thread-safe (they only read RocksDB) and may run
 // on any shard, bounded by an end offset the caller knows is committed.
@@ -94,16 +94,16 @@ class PartitionLog {
 
   // Stored bytes (value sizes) of the retained batches: computed by one scan
   // of the partition on first use, then kept up to date by Append,
-  // ApplyRetention and DeleteAll (Append counts a batch before its commit;
+  // ApplyRetention and StageDeleteAll (Append counts a batch before its commit;
   // a batch appended but not yet committed at the first scan is missed).
   // Errors as for Read.
   absl::StatusOr<uint64_t> SizeBytes();
 
-  // Removes every batch of the partition (topic deletion), with a WAL sync.
-  // next_offset() stays, so this object never reuses an offset; a reopened
-  // PartitionLog of the empty partition starts again at 0. kInternal on I/O
-  // failure.
-  absl::Status DeleteAll();
+  // Stages the removal of every batch and status key of the partition in
+  // `commit` (topic deletion, after Store::DeleteTopic marked it): staged
+  // behind the appends already in the commit, so none of them outlives it.
+  // next_offset() stays, so this object never reuses an offset.
+  void StageDeleteAll(CommitBatch* commit);
 
  private:
   PartitionLog(Store* store, uint64_t partition_id);

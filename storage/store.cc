@@ -23,6 +23,8 @@
 #include "rocksdb/write_batch.h"
 #include "storage/key_coding.h"
 #include "storage/rocksdb_status.h"
+#include "storage/stored_batch.h"
+#include "storage/tombstone_flusher.h"
 
 namespace chorus::storage {
 namespace {
@@ -37,7 +39,21 @@ constexpr std::string_view kTopicPrefix = "topic/";
 // The key just after every "topic/..." key ('0' follows '/').
 constexpr std::string_view kTopicPrefixEnd = "topic0";
 constexpr std::string_view kNextPartitionIdKey = "next_partition_id";
+// "deleted/" + partition id (u64 BE) -> empty: the data of a partition of a
+// deleted topic that may still be on disk.
+constexpr std::string_view kDeletedPrefix = "deleted/";
+// The key just after every "deleted/..." key ('0' follows '/').
+constexpr std::string_view kDeletedPrefixEnd = "deleted0";
+// Range deletions a memtable takes before it is flushed (TombstoneFlusher):
+// at 512 a new iterator costs about 0.1 ms more; at 20,000 it was 8-24 ms.
+constexpr uint32_t kRangeDeletionsPerFlush = 512;
 constexpr uint64_t kFirstPartitionId = 1;
+
+std::string DeletedKey(uint64_t partition_id) {
+  std::string key(kDeletedPrefix);
+  key.append(BigEndian64(partition_id));
+  return key;
+}
 
 std::string TopicKey(std::string_view name) {
   std::string key(kTopicPrefix);
@@ -298,14 +314,44 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   // Nothing is kept in the default family; RocksDB only requires opening it.
   CHORUS_RETURN_IF_ERROR(FromRocksDb(db->DestroyColumnFamilyHandle(handles[0]),
                                      "close default column family"));
+  store->tombstones_ =
+      std::make_unique<TombstoneFlusher>(db, kRangeDeletionsPerFlush);
+  CHORUS_RETURN_IF_ERROR(store->FinishPartitionDeletions());
   if (options.fsync != FsyncMode::kNever) {
     store->sync_thread_ = std::make_unique<SyncThread>(store.get());
   }
   return store;
 }
 
+absl::Status Store::FinishPartitionDeletions() {
+  const rocksdb::Slice upper_bound(kDeletedPrefixEnd);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, meta_));
+  CommitBatch batch;
+  for (it->Seek(kDeletedPrefix); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key.size() != kDeletedPrefix.size() + 8) {
+      return absl::DataLossError(
+          absl::StrCat("malformed meta record ", it->key().ToString(true)));
+    }
+    StageDeletePartition(DecodeBigEndian64(key.data() + kDeletedPrefix.size()),
+                         &batch);
+  }
+  CHORUS_RETURN_IF_ERROR(FromRocksDb(it->status(), "load partition deletions"));
+  if (batch.empty()) return absl::OkStatus();
+  return FromRocksDb(db_->Write(SyncedWrite(), &batch.batch()),
+                     "finish partition deletions");
+}
+
+void Store::RangeDeletionsWritten(rocksdb::ColumnFamilyHandle* family,
+                                  uint32_t count) {
+  tombstones_->Written(family, count);
+}
+
 Store::~Store() {
   sync_thread_.reset();
+  tombstones_.reset();
   if (db_ == nullptr) return;
   LogIfError(SyncWal());
   for (rocksdb::ColumnFamilyHandle* family : {log_, meta_, cursors_, keys_}) {
@@ -337,9 +383,31 @@ absl::Status Store::PutTopic(const wire::TopicRecord& topic) {
       absl::StrCat("put topic ", topic.name()));
 }
 
-absl::Status Store::DeleteTopic(std::string_view name) {
-  return FromRocksDb(db_->Delete(SyncedWrite(), meta_, TopicKey(name)),
+absl::Status Store::DeleteTopic(std::string_view name,
+                                uint64_t first_partition_id,
+                                uint32_t partitions) {
+  rocksdb::WriteBatch batch;
+  CHORUS_RETURN_IF_ERROR(
+      FromRocksDb(batch.Delete(meta_, TopicKey(name)), "stage delete"));
+  for (uint64_t id = first_partition_id; id < first_partition_id + partitions;
+       ++id) {
+    CHORUS_RETURN_IF_ERROR(
+        FromRocksDb(batch.Put(meta_, DeletedKey(id), ""), "stage delete"));
+  }
+  return FromRocksDb(db_->Write(SyncedWrite(), &batch),
                      absl::StrCat("delete topic ", AsAbsl(name)));
+}
+
+void Store::StageDeletePartition(uint64_t partition_id, CommitBatch* commit) {
+  rocksdb::WriteBatch& batch = commit->batch();
+  // WriteBatch::DeleteRange and Delete fail only for entries over 4 GiB.
+  (void)batch.DeleteRange(log_, LogKey(partition_id, 0),
+                          LogKey(partition_id + 1, 0));
+  (void)batch.DeleteRange(keys_, BigEndian64(partition_id),
+                          BigEndian64(partition_id + 1));
+  (void)batch.Delete(meta_, DeletedKey(partition_id));
+  tombstones_->Written(log_);
+  tombstones_->Written(keys_);
 }
 
 absl::StatusOr<std::vector<wire::TopicRecord>> Store::LoadTopics() {

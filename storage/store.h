@@ -36,6 +36,8 @@ class WriteBatch;
 
 namespace chorus::storage {
 
+class TombstoneFlusher;
+
 // When an append counts as stored.
 enum class FsyncMode {
   kAlways,    // the WAL is fsynced before the commit callback runs
@@ -116,11 +118,19 @@ class Store {
 
   // Topic records in the `meta` column family, keyed by name. PutTopic
   // writes the WAL as a commit does (synced at once only under kAlways; a
-  // later sync of the topic's batches covers it); DeleteTopic syncs the WAL.
-  // PutTopic replaces a record of the same name; kInvalidArgument for an
-  // empty name. DeleteTopic of a missing name is OK.
+  // later sync of the topic's batches covers it). PutTopic replaces a
+  // record of the same name; kInvalidArgument for an empty name.
   absl::Status PutTopic(const wire::TopicRecord& topic);
-  absl::Status DeleteTopic(std::string_view name);
+  // Removes the record of `name` and, in the same synced write, marks the
+  // data of its `partitions` ids from `first_partition_id` for deletion.
+  // Each partition's owner then stages that deletion in its next commit
+  // (StageDeletePartition); should a crash lose it, the next Open deletes
+  // the marked data before anything reads it. A missing name is OK.
+  absl::Status DeleteTopic(std::string_view name, uint64_t first_partition_id,
+                           uint32_t partitions);
+  // Stages the deletion of every batch and status key of `partition_id`,
+  // and of its mark (DeleteTopic), in `commit`.
+  void StageDeletePartition(uint64_t partition_id, CommitBatch* commit);
   // Every stored topic record. kDataLoss if one does not parse.
   absl::StatusOr<std::vector<wire::TopicRecord>> LoadTopics();
 
@@ -136,6 +146,11 @@ class Store {
 
   const StoreOptions& options() const { return options_; }
 
+  // For PartitionLog, KeyTable and CursorStore: `count` range deletions
+  // were staged or written to `family` (see TombstoneFlusher).
+  void RangeDeletionsWritten(rocksdb::ColumnFamilyHandle* family,
+                             uint32_t count = 1);
+
   // For PartitionLog; not for other callers.
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* log_family() const { return log_; }
@@ -147,6 +162,9 @@ class Store {
   class SyncThread;
 
   explicit Store(const StoreOptions& options);
+  // Deletes the marked data of partitions whose deletion a crash
+  // interrupted.
+  absl::Status FinishPartitionDeletions();
 
   StoreOptions options_;
   rocksdb::DB* db_ = nullptr;
@@ -155,6 +173,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* cursors_ = nullptr;
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
   std::unique_ptr<SyncThread> sync_thread_;
+  std::unique_ptr<TombstoneFlusher> tombstones_;
   // Serializes the read-modify-write of the partition id counter.
   std::mutex allocate_mu_;
 };

@@ -62,6 +62,15 @@ class PartitionLogTest : public ::testing::Test {
     return header;
   }
 
+  // Stages the deletion of every batch of `log` and commits it.
+  void DeleteAll(PartitionLog& log) {
+    CommitBatch commit;
+    log.StageDeleteAll(&commit);
+    absl::Status committed = absl::UnknownError("not called");
+    store_->Commit(std::move(commit), [&](absl::Status s) { committed = s; });
+    EXPECT_OK(committed);
+  }
+
   // Every batch header of the partition from `from` on, read from the
   // store; the values stay in values_ until the next call.
   std::vector<StoredBatchHeader> Headers(const PartitionLog& log,
@@ -206,7 +215,7 @@ TEST_F(PartitionLogTest, PartitionsAreIsolated) {
 
   // Retention and deletion of the middle one leave its neighbours alone.
   ASSERT_OK(b->ApplyRetention({.max_messages = 1}, 1000));
-  ASSERT_OK(b->DeleteAll());
+  DeleteAll(*b);
   EXPECT_TRUE(Headers(*b).empty());
   EXPECT_THAT(BaseOffsets(*a), ElementsAre(0u, 2u, 4u, 6u, 8u));
   EXPECT_THAT(BaseOffsets(*c), ElementsAre(0u, 1u, 2u, 3u, 4u));
@@ -382,15 +391,15 @@ TEST_F(PartitionLogTest, SizeBytesFollowsAppendsRetentionAndDeletion) {
   ASSERT_OK(log->ApplyRetention({.max_messages = 4}, 2000));
   ASSERT_OK_AND_ASSIGN(size, log->SizeBytes());
   EXPECT_EQ(size, stored_bytes());
-  ASSERT_OK(log->DeleteAll());
+  DeleteAll(*log);
   ASSERT_OK_AND_ASSIGN(size, log->SizeBytes());
   EXPECT_EQ(size, 0u);
 }
 
-TEST_F(PartitionLogTest, DeleteAllRemovesEveryBatchAndKeepsTheNextOffset) {
+TEST_F(PartitionLogTest, StageDeleteAllRemovesEveryBatchAndKeepsTheNextOffset) {
   std::unique_ptr<PartitionLog> log = OpenLog(1);
   for (int i = 0; i < 5; ++i) Append(*log, 2, 1000);
-  ASSERT_OK(log->DeleteAll());
+  DeleteAll(*log);
   EXPECT_EQ(log->start_offset(), 10u);
   EXPECT_EQ(log->next_offset(), 10u);
   EXPECT_TRUE(Headers(*log).empty());

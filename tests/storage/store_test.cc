@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -237,11 +238,71 @@ TEST(StoreTest, TopicRecordsArePutLoadedAndDeleted) {
   EXPECT_EQ(topics[1].SerializeAsString(),
             Topic("orders", 7).SerializeAsString());
 
-  ASSERT_OK(store->DeleteTopic("orders"));
-  ASSERT_OK(store->DeleteTopic("never-existed"));
+  ASSERT_OK(store->DeleteTopic("orders", 7, 1));
+  ASSERT_OK(store->DeleteTopic("never-existed", 9, 2));
   ASSERT_OK_AND_ASSIGN(topics, store->LoadTopics());
   ASSERT_EQ(topics.size(), 1u);
   EXPECT_EQ(topics[0].name(), "audit.log");
+}
+
+// A crash between the synced topic deletion and the commit that deletes its
+// data must not leave the data on disk for ever.
+TEST(StoreTest, DataOfADeletedTopicIsDeletedAtOpenIfItsCommitWasLost) {
+  ScopedTempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                         Store::Open(Options(dir, FsyncMode::kNever)));
+    for (uint64_t id : {7, 8, 9}) {
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                           PartitionLog::Open(store.get(), id));
+      for (int i = 0; i < 3; ++i) {
+        store->Commit(OneBatch(*log), [](absl::Status s) { ASSERT_OK(s); });
+      }
+    }
+    // Partitions 7 and 8 are the deleted topic's; their owners never
+    // staged the data deletion.
+    ASSERT_OK(store->DeleteTopic("orders", 7, 2));
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  for (uint64_t id : {7, 8, 9}) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                         PartitionLog::Open(store.get(), id));
+    std::vector<std::string> batches;
+    ASSERT_OK(log->Read(0, 10, 1 << 20, &batches));
+    EXPECT_EQ(batches.size(), id == 9 ? 3u : 0u) << "partition " << id;
+  }
+}
+
+// Thousands of deleted partitions must not leave thousands of range
+// tombstones in the log's memtable, which every new iterator would
+// fragment again (issue 16: reads slowed until sessions could not finish).
+TEST(StoreTest, DeletedPartitionsLeaveFewRangeTombstonesInTheMemtable) {
+  constexpr uint64_t kPartitions = 3000;
+  ScopedTempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       Store::Open(Options(dir, FsyncMode::kNever)));
+  for (uint64_t id = 1; id <= kPartitions; ++id) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> log,
+                         PartitionLog::Open(store.get(), id));
+    CommitBatch commit = OneBatch(*log);
+    log->StageDeleteAll(&commit);
+    store->Commit(std::move(commit), [](absl::Status s) { ASSERT_OK(s); });
+  }
+  // One put and one tombstone per partition reached the memtable; flushes
+  // (on the store's own thread) keep fewer than ~512 tombstones there.
+  auto in_memtable = [&] {
+    uint64_t entries = 0;
+    EXPECT_TRUE(store->db()->GetIntProperty(
+        store->log_family(), rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+        &entries));
+    return entries;
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (in_memtable() > 2 * 512 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_LE(in_memtable(), 2u * 512) << "of " << 2 * kPartitions << " entries";
 }
 
 TEST(StoreTest, AllocatePartitionIdsNeverRepeatsAcrossReopen) {
