@@ -127,7 +127,21 @@ asio::awaitable<void> Session::ReadLoop(
       read_chunk_bytes_ = std::min(2 * read_chunk_bytes_, kMaxReadChunkBytes);
     }
   }
+  EndReading();
+}
+
+void Session::EndReading() {
   reader_done_ = true;
+  reading_ended_at_ = Clock::now();
+  CloseSubscriptions();
+  WakeWriter();
+}
+
+void Session::Close() {
+  closed_ = true;
+  std::error_code ignored;
+  socket_.close(ignored);
+  reader_wake_.cancel();
   WakeWriter();
 }
 
@@ -175,14 +189,9 @@ asio::awaitable<void> Session::WriteLoop(
 }
 
 void Session::Finish() {
-  closed_ = true;
   stop_reading_ = true;
-  std::error_code ignored;
-  socket_.close(ignored);
-  reader_wake_.cancel();
-  while (!subscriptions_.empty()) {
-    CloseSubscription(subscriptions_.begin()->first);
-  }
+  Close();
+  CloseSubscriptions();
   bound_keys_.MarkAllStale("session-ended");
   queue_.clear();
   outbound_bytes_ = 0;
@@ -230,7 +239,6 @@ void Session::Fatal(const absl::Status& status) {
       absl::StrCat(peer_, ": closing: ", status.ToString()));
   ReplyError(0, status);
   fatal_sent_ = true;
-  fatal_at_ = Clock::now();
   stop_reading_ = true;
   std::error_code ignored;
   // Wakes a pending read with EOF; the writer sends the error, then closes.
@@ -251,13 +259,13 @@ void Session::CheckTimeouts(Clock::time_point now) {
   if (closed_) return;
   const BrokerOptions& options = *context_.options;
   const auto frame_timeout = absl::ToChronoNanoseconds(options.frame_timeout);
-  std::error_code ignored;
-  if (fatal_sent_) {
-    // The peer does not read even its error: drop it.
-    if (now - fatal_at_ > frame_timeout) socket_.close(ignored);
+  if (reader_done_) {
+    // The peer ended its stream, or reading stopped (an error sent, a
+    // drain): a peer that does not read what is owed is dropped.
+    if (now - reading_ended_at_ > frame_timeout) Close();
     return;
   }
-  if (stop_reading_) return;  // draining for shutdown
+  if (stop_reading_) return;  // the reader is about to end
   if (!greeted_ && now - accepted_at_ >
                        absl::ToChronoNanoseconds(options.handshake_timeout)) {
     Fatal(absl::DeadlineExceededError(absl::StrCat(

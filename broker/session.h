@@ -67,8 +67,9 @@ class Session : public std::enable_shared_from_this<Session>,
   void BeginDrain();
   // Closes the connection if one of its deadlines passed: no Hello within
   // handshake_timeout, nothing received within idle_timeout, a frame not
-  // complete within frame_timeout, or an error sent but not read by the
-  // client within frame_timeout.
+  // complete within frame_timeout, or — once reading has ended (the peer's
+  // end of stream, an error sent, a drain) — the acks and replies still
+  // owed not written within frame_timeout.
   void CheckTimeouts(std::chrono::steady_clock::time_point now);
 
   // DeliverySink
@@ -93,6 +94,11 @@ class Session : public std::enable_shared_from_this<Session>,
   // The reader holds off: replies are not being read, or too many publish
   // bytes await storage.
   bool ReaderMustWait() const;
+  // Reading has ended: subscriptions end at once (their members' unacked
+  // messages go to others); what is left is writing what is owed.
+  void EndReading();
+  // Closes the socket now; the writer then finishes the session.
+  void Close();
   void Finish();
 
   // Request dispatch, publishing and topics (session_requests.cc).
@@ -127,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session>,
       SubscriptionCatalog::Entry entry,
       absl::AnyInvocable<void(wire::SubscriptionInfo)> done);
   void CloseSubscription(uint64_t id);
+  void CloseSubscriptions();
 
   // Leases and key binding on status topics (session_status.cc).
   void HandleGrantLease(uint64_t correlation_id, const wire::GrantLease& grant);
@@ -171,8 +178,8 @@ class Session : public std::enable_shared_from_this<Session>,
   Clock::time_point partial_since_;  // valid while has_partial_frame_
   bool has_partial_frame_ = false;
   bool reader_waiting_ = false;  // paused by ReaderMustWait
-  Clock::time_point fatal_at_;   // valid while fatal_sent_
   bool fatal_sent_ = false;
+  Clock::time_point reading_ended_at_;  // valid once reader_done_
 
   std::deque<Outbound> queue_;
   size_t outbound_bytes_ = 0;

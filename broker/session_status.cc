@@ -70,6 +70,9 @@ void Session::BindKeys(bool bind, uint64_t lease_id,
       bound_keys_.Bind(record.partition, record.key, record.offset,
                        client_name_);
     }
+    // Stored after the session ended (closed before its acks were read):
+    // the keys' publisher is already gone.
+    if (closed_) bound_keys_.MarkAllStale("session-ended");
   }
   if (lease_id == 0) return;
   const size_t shard = static_cast<size_t>(LeaseTable::ShardOf(lease_id));

@@ -153,6 +153,12 @@ void Session::CloseSubscription(uint64_t id) {
   }
 }
 
+void Session::CloseSubscriptions() {
+  while (!subscriptions_.empty()) {
+    CloseSubscription(subscriptions_.begin()->first);
+  }
+}
+
 void Session::HandleUnsubscribe(uint64_t correlation_id,
                                 const wire::Unsubscribe& unsubscribe) {
   if (!subscriptions_.contains(unsubscribe.subscription_id())) {

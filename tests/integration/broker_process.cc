@@ -89,6 +89,19 @@ size_t BrokerProcess::ResidentBytes() const {
   return 0;
 }
 
+size_t BrokerProcess::OpenSockets() const {
+  size_t sockets = 0;
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator(
+           absl::StrCat("/proc/", pid(), "/fd"), ec)) {
+    std::error_code link_ec;
+    const std::filesystem::path target =
+        std::filesystem::read_symlink(fd.path(), link_ec);
+    if (!link_ec && absl::StartsWith(target.string(), "socket:")) ++sockets;
+  }
+  return sockets;
+}
+
 std::string BrokerProcess::Log() const {
   std::ifstream in(root_ + "/chorusd.log");
   std::stringstream text;

@@ -39,6 +39,8 @@ class BrokerProcess {
   pid_t pid() const { return process_->pid(); }
   // Its resident memory (VmRSS) in bytes; 0 if it cannot be read.
   size_t ResidentBytes() const;
+  // How many sockets it holds open (listener and connections).
+  size_t OpenSockets() const;
   // The broker's stderr so far (its log).
   std::string Log() const;
 

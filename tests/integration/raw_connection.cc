@@ -34,6 +34,17 @@ RawConnection::RawConnection(const std::string& address) {
 
 RawConnection::~RawConnection() { Close(); }
 
+void RawConnection::HalfClose() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_WR);
+}
+
+void RawConnection::Reset() {
+  if (fd_ < 0) return;
+  const linger abort{.l_onoff = 1, .l_linger = 0};
+  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
+  Close();
+}
+
 void RawConnection::Close() {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;

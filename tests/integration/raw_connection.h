@@ -33,6 +33,11 @@ class RawConnection {
   absl::StatusOr<wire::Frame> ReadFrame(absl::Duration timeout);
   // True once the broker has closed the connection (reads EOF in time).
   bool WaitForClose(absl::Duration timeout);
+  // Ends our side of the stream (shutdown for writing) and keeps reading
+  // possible: a client that finished sending.
+  void HalfClose();
+  // Closes with a reset (SO_LINGER 0): a client that vanished.
+  void Reset();
   void Close();
 
  private:
