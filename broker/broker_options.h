@@ -60,7 +60,10 @@ struct BrokerOptions {
   // Default: 5 min.
   absl::Duration idle_timeout = absl::Minutes(5);
   // A frame must arrive whole within this long of its first bytes; a client
-  // trickling a frame byte by byte (slow loris) is closed. Default: 30 s.
+  // trickling a frame byte by byte (slow loris) is closed. Once reading has
+  // ended (the client's end of stream, an error sent), what the session
+  // still owes must be written within this long, or it is closed.
+  // Default: 30 s.
   absl::Duration frame_timeout = absl::Seconds(30);
   // How often retention limits are applied. Default: 10 s.
   absl::Duration retention_check_interval = absl::Seconds(10);

@@ -50,7 +50,9 @@ ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(5),
           "a connection that sends nothing this long is closed; 0 disables");
 ABSL_FLAG(absl::Duration, frame_timeout, absl::Seconds(30),
-          "a frame must arrive whole within this long of its first byte");
+          "a frame must arrive whole within this long of its first byte; "
+          "once a client ended its stream, what it is owed must be written "
+          "within this long");
 ABSL_FLAG(bool, verbose, false, "log debug lines");
 
 namespace {
