@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/partition.h"
-#include "broker/partitioner.h"
 #include "broker/session.h"
+#include "common/partitioner.h"
 #include "proto/records.h"
 
 namespace chorus::broker {

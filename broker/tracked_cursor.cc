@@ -8,8 +8,8 @@
 #include "broker/batch_walker.h"
 #include "broker/dead_letters.h"
 #include "broker/partition.h"
-#include "broker/partitioner.h"
 #include "common/log.h"
+#include "common/partitioner.h"
 #include "storage/cursor_store.h"
 
 namespace chorus::broker {

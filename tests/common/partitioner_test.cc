@@ -1,11 +1,11 @@
-#include "broker/partitioner.h"
+#include "common/partitioner.h"
 
 #include <set>
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace chorus::broker {
+namespace chorus {
 namespace {
 
 TEST(PartitionerTest, SameKeyAlwaysSamePartition) {
@@ -32,4 +32,4 @@ TEST(PartitionerTest, SpreadsKeysOverPartitions) {
 }
 
 }  // namespace
-}  // namespace chorus::broker
+}  // namespace chorus
