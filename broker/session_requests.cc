@@ -178,6 +178,14 @@ absl::StatusOr<std::shared_ptr<Topic>> Session::TopicForPublish(
 }
 
 void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
+  if (publish.producer_id() != 0 && !publish.has_partition()) {
+    // A sequence counts records per partition: the broker cannot spread an
+    // idempotent batch over partitions.
+    return ReplyError(
+        correlation_id,
+        absl::InvalidArgumentError(
+            "an idempotent publish (producer_id set) must name its partition"));
+  }
   absl::StatusOr<std::shared_ptr<Topic>> found =
       TopicForPublish(publish.topic());
   if (!found.ok()) return ReplyError(correlation_id, found.status());
@@ -299,13 +307,15 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
         self->WakeWriter();
       });
     };
-    asio::dispatch(
-        partition->shard()->executor(),
-        [partition, records = std::move(part.records), count = part.count,
-         publisher = client_name_, on_stored = std::move(on_stored)]() mutable {
-          partition->Append(std::move(records), count, publisher,
-                            std::move(on_stored));
-        });
+    const storage::ProducerStamp producer{publish.producer_id(),
+                                          publish.sequence()};
+    asio::dispatch(partition->shard()->executor(),
+                   [partition, records = std::move(part.records),
+                    count = part.count, publisher = client_name_, producer,
+                    on_stored = std::move(on_stored)]() mutable {
+                     partition->Append(std::move(records), count, publisher,
+                                       producer, std::move(on_stored));
+                   });
   }
 }
 

@@ -18,20 +18,6 @@
 namespace chorus::testing {
 namespace {
 
-// Reads every stored message of `topic` (from the start) until `expected`
-// have arrived.
-std::vector<Received> ReadAll(Client& client, const std::string& topic,
-                              size_t expected) {
-  Collector collector;
-  SubscribeOptions options;
-  options.start = StartPosition::Earliest();
-  auto sub = client.Subscribe(topic, options, collector.Handler());
-  EXPECT_TRUE(sub.ok()) << sub.status();
-  EXPECT_TRUE(collector.WaitFor(expected));
-  EXPECT_TRUE(client.Ping().ok());
-  return collector.Take();
-}
-
 // Every guarantee here holds under each fsync mode: a process crash loses
 // nothing acknowledged, since acks follow the WAL write in every mode.
 class DurabilityTest : public BrokerTest,
