@@ -112,6 +112,8 @@ void Session::HandleFrame(wire::Frame& frame) {
       return HandleKeepAlive(id, frame.keep_alive().lease_id());
     case wire::Frame::kRevokeLease:
       return HandleRevokeLease(id, frame.revoke_lease().lease_id());
+    case wire::Frame::kMetadata:
+      return HandleMetadata(id, frame.metadata());
     case wire::Frame::kPing: {
       wire::Frame reply;
       reply.mutable_pong();
@@ -141,6 +143,10 @@ void Session::HandleHello(uint64_t correlation_id, const wire::Hello& hello) {
   }
   greeted_ = true;
   client_name_ = hello.client_name();
+  if (hello.watch_metadata()) {
+    watching_metadata_ = true;
+    context_.registry->WatchMetadata(shared_from_this(), this);
+  }
   wire::Frame reply;
   wire::Welcome* welcome = reply.mutable_welcome();
   welcome->set_protocol_version(proto::kProtocolVersion);
