@@ -267,11 +267,16 @@ void Session::Fatal(const absl::Status& status) {
 
 void Session::FailSubscription(uint64_t subscription_id,
                                const absl::Status& status) {
-  // The protocol has no per-subscription error push yet: the subscriber
-  // hears it as the connection's error (its on_error gets the status).
-  Fatal(absl::Status(
-      status.code(),
-      absl::StrCat("subscription ", subscription_id, ": ", status.message())));
+  if (!subscriptions_.contains(subscription_id)) return;
+  wire::Frame frame;
+  wire::SubscriptionEnded* ended = frame.mutable_subscription_ended();
+  ended->set_subscription_id(subscription_id);
+  proto::StatusToWire(status, ended->mutable_status());
+  Reply(0, frame);
+  // Not from inside the cursor that failed: it is still on the stack.
+  asio::post(shard_->executor(), [self = shared_from_this(), subscription_id] {
+    self->CloseSubscription(subscription_id);
+  });
 }
 
 void Session::OnMetadataChanged(uint64_t version) {

@@ -97,7 +97,7 @@ void CrashTorture::RunUntilKilled(absl::Duration life) {
   for (int t = 0; t < kTopics; ++t) {
     publishers.emplace_back([this, t, &stop] {
       std::unique_ptr<Client> client =
-          ConnectOrDie(*broker_, absl::StrCat("publisher-", t));
+          ConnectOrDie(*broker_, absl::StrCat("publisher-", t), Impatient());
       if (client == nullptr) return;
       // Shared with callbacks that may run until the client is destroyed.
       auto failed = std::make_shared<std::atomic<bool>>(false);
