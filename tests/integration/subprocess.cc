@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,9 +49,14 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return Errno("fork");
   if (pid == 0) {
+    // Dies with the test: a test killed by its timeout or a crash must not
+    // leave brokers or etcd members running (each etcd burns CPU for ever).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(in[0], STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     if (options.stderr_path.empty()) {
