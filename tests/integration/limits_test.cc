@@ -238,16 +238,31 @@ TEST_F(TimeoutsTest, IdleConnectionsAreClosedAndPingingClientsStay) {
       (*quiet)->Subscribe("t.idle", options, [](const ReceivedMessage&) {});
   ASSERT_TRUE(quiet_sub.ok());
   Collector kept;
-  auto kept_sub = client_->Subscribe("t.idle", {}, kept.Handler());
+  std::atomic<int> kept_errors{0};
+  SubscribeOptions kept_options;
+  kept_options.on_error = [&](absl::Status) { ++kept_errors; };
+  auto kept_sub = client_->Subscribe("t.idle", kept_options, kept.Handler());
   ASSERT_TRUE(kept_sub.ok());
 
   ExpectClosedWithError(idle, absl::StatusCode::kDeadlineExceeded,
                         "--idle-timeout");
-  // Twice the idle timeout later, the pinging client still works.
-  absl::SleepFor(absl::Seconds(4));
+  // The quiet client is closed in turn: its subscription ends.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (quiet_errors.load() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   EXPECT_EQ(quiet_errors.load(), 1);
+  // A silent connection opened only now is closed another idle timeout
+  // later: by then the pinging client has sent no request for about twice
+  // the idle timeout, and it still works.
+  RawConnection witness(broker_->address());
+  ASSERT_TRUE(witness.Handshake().ok());
+  ExpectClosedWithError(witness, absl::StatusCode::kDeadlineExceeded,
+                        "--idle-timeout");
+  EXPECT_EQ(kept_errors.load(), 0);
   ASSERT_TRUE(client_->PublishAndWait("t.idle", {.value = "still here"}).ok());
   ASSERT_TRUE(kept.WaitFor(1));
+  EXPECT_EQ(kept.Take()[0].value, "still here");
 }
 
 TEST_F(TimeoutsTest, FrameTrickledOneByteASecondIsClosed) {
