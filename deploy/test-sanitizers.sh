@@ -35,9 +35,15 @@ if [[ "$which" == all || "$which" == tsan ]]; then
   cmake --build build-tsan -j "$jobs"
   # Tests TSan leaves out (ctest -E regexes), each with its reason.
   tsan_excluded=(
-    # The 192 MiB publish flood exceeded its 180 s limit under TSan on the
-    # merged tree (0.9 s plain, 3.5 s under ASan, where it still runs); it
-    # is left out here until the cause is known (issue 11).
+    # The 192 MiB publish flood takes 16 s to over its 180 s limit under
+    # TSan (0.9 s plain, 3.5 s under ASan, where it still runs). Seen so
+    # far: the shard threads, taking turns as RocksDB's write leader, copy
+    # into the WAL writer's one buffer; each copy is a race report that
+    # tsan.supp suppresses, but only after TSan's slow report path, which
+    # grows with the reports so far. With the WAL unbuffered under TSan it
+    # ran in about 20 s, and then showed a memtable block read by the flush
+    # thread whose writer's stack TSan could not restore, so no suppression
+    # matched. Left out until issue 11 settles it.
     'LimitsTest\.PublishFloodIsPushedBackNotBuffered$'
   )
   ctest --test-dir build-tsan --output-on-failure --no-tests=error \
