@@ -51,6 +51,16 @@ class CliProcess {
     std::string env_entry = "CHORUS_SERVER=" + env_server;
     std::vector<char*> envp;
     if (!env_server.empty()) envp.push_back(env_entry.data());
+    // A clean environment, but for the sanitizer runtimes' options (their
+    // suppressions of third-party reports) in sanitizer builds.
+    std::vector<std::string> sanitizer_env;
+    for (const char* name :
+         {"ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"}) {
+      if (const char* value = getenv(name); value != nullptr) {
+        sanitizer_env.push_back(absl::StrCat(name, "=", value));
+      }
+    }
+    for (std::string& entry : sanitizer_env) envp.push_back(entry.data());
     envp.push_back(nullptr);
 
     pid_ = fork();

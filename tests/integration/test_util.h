@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,10 @@ class Collector {
   Client::MessageHandler Handler();
   // Waits until at least `count` messages arrived; false on timeout.
   bool WaitFor(size_t count, absl::Duration timeout = absl::Seconds(20));
+  // Waits until `done` holds for the messages held (received and not yet
+  // taken); false on timeout.
+  bool WaitUntil(const std::function<bool(const std::vector<Received>&)>& done,
+                 absl::Duration timeout = absl::Seconds(20));
   std::vector<Received> Take();
   size_t size();
 
@@ -93,6 +98,11 @@ std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
 std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,
                                       int count,
                                       const std::string& prefix = "m");
+
+// Reads the stored messages of `topic` from the start until `expected` have
+// arrived (failing the test if they do not), and returns what came.
+std::vector<Received> ReadFromStart(Client& client, const std::string& topic,
+                                    size_t expected);
 
 class BrokerTest : public ::testing::Test {
  protected:
