@@ -2,8 +2,7 @@
 // the BrokerOptions they give.
 //
 //   absl::StatusOr<ChorusdCommandLine> line =
-//       ParseChorusdCommandLine({"--listen", "0.0.0.0:7400",
-//       "--fsync=always"});
+//       ParseChorusdCommandLine({"--listen", "0.0.0.0:7400", "--fsync=never"});
 //   if (line->action == ChorusdCommandLine::Action::kServe) {
 //     Broker::Start(line->options);
 //   }
