@@ -233,6 +233,15 @@ absl::StatusOr<HelpCommand> ParseHelp(const CLI::App& tool,
   return HelpCommand{HelpText(*command)};
 }
 
+absl::StatusOr<CompletionCommand> ParseCompletion(const ParsedCommand& args) {
+  const std::string& shell = *args.Value("SHELL");
+  if (shell == "bash")
+    return CompletionCommand{CompletionCommand::Shell::kBash};
+  if (shell == "zsh") return CompletionCommand{CompletionCommand::Shell::kZsh};
+  return Usage(
+      absl::StrCat("completion: expected bash or zsh, got \"", shell, "\""));
+}
+
 absl::StatusOr<Command> ParseCommand(const CLI::App& tool,
                                      const CLI::App& command,
                                      const Environment& environment) {
@@ -256,6 +265,7 @@ absl::StatusOr<Command> ParseCommand(const CLI::App& tool,
     return ParseContext(path.substr(std::string_view("context ").size()), args,
                         ParsedCommand(tool), environment);
   }
+  if (path == "completion") return ParseCompletion(args);
   if (path == "help") return ParseHelp(tool, args);
   // A command in the tree without a parser here is a bug.
   return absl::InternalError(absl::StrCat("no parser for command ", path));
@@ -332,7 +342,8 @@ bool ConnectsToBroker(const Command& command) {
          !std::holds_alternative<ContextUseCommand>(command) &&
          !std::holds_alternative<ContextRemoveCommand>(command) &&
          !std::holds_alternative<ContextListCommand>(command) &&
-         !std::holds_alternative<ContextShowCommand>(command);
+         !std::holds_alternative<ContextShowCommand>(command) &&
+         !std::holds_alternative<CompletionCommand>(command);
 }
 
 absl::StatusOr<CommandLine> ParseCommandLine(

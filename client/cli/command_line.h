@@ -125,16 +125,22 @@ struct ContextShowCommand {
   std::string name;
 };
 
+// chorus completion bash|zsh
+struct CompletionCommand {
+  enum class Shell { kBash, kZsh };
+  Shell shell = Shell::kBash;
+};
+
 using Command =
     std::variant<HelpCommand, VersionCommand, PubCommand, SubCommand,
                  TopicsCreateCommand, TopicsListCommand, TopicsDescribeCommand,
                  TopicsDeleteCommand, SubsListCommand, SubsDescribeCommand,
                  SubsDeleteCommand, StatusCommand, ContextAddCommand,
                  ContextUseCommand, ContextRemoveCommand, ContextListCommand,
-                 ContextShowCommand>;
+                 ContextShowCommand, CompletionCommand>;
 
 // Whether the command talks to a broker (the others are local: help,
-// version, context).
+// version, context, completion).
 bool ConnectsToBroker(const Command& command);
 
 // What the process environment holds for the tool.

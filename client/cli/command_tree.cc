@@ -269,6 +269,22 @@ One line each: NAME and SERVERS, tab-separated, and a third column
   Argument(*remove, "NAME", "the context")->type_name("CONTEXT");
 }
 
+void AddCompletion(CLI::App& tool) {
+  CLI::App* completion =
+      AddCommand(tool, "completion",
+                 R"(Print a shell completion script
+
+For bash, load it in the running shell with `source <(chorus completion
+bash)`, or install it for the shells to come: `chorus completion bash >
+~/.local/share/bash-completion/completions/chorus` (or, for every user,
+/usr/share/bash-completion/completions/chorus). For zsh, add `source
+<(chorus completion zsh)` to ~/.zshrc, after compinit.)",
+                 {"source <(chorus completion bash)",
+                  "chorus completion bash > "
+                  "~/.local/share/bash-completion/completions/chorus"});
+  Argument(*completion, "SHELL", "bash or zsh")->type_name("bash|zsh");
+}
+
 void AddHelp(CLI::App& tool) {
   CLI::App* help =
       AddCommand(tool, "help", "Show the help of the tool or of a command",
@@ -294,6 +310,7 @@ std::unique_ptr<CLI::App> MakeCommandTree() {
   AddStatus(*tool);
   AddTopics(*tool);
   AddContext(*tool);
+  AddCompletion(*tool);
   AddHelp(*tool);
   SetExamples(*tool, {"chorus sub 'acme.>' --from earliest --count 2",
                       "chorus pub acme.payments.status --key eu-1 up",

@@ -1,5 +1,5 @@
 // The chorus tool's commands: those that talk to a broker, run against a
-// connected client, and the local ones (contexts).
+// connected client, and the local ones (contexts, completion).
 //
 //   std::unique_ptr<Client> client = ...;
 //   return RunSub(*client, std::get<SubCommand>(line.command));
@@ -48,6 +48,9 @@ int RunContextRemove(const std::string& path,
                      const ContextRemoveCommand& command);
 int RunContextList(const std::string& path, const ContextListCommand& command);
 int RunContextShow(const std::string& path, const ContextShowCommand& command);
+
+// Prints the completion script for the shell.
+int RunCompletion(const CompletionCommand& command);
 
 }  // namespace chorus::cli
 

@@ -77,6 +77,7 @@ struct LocalRunner {
   int operator()(const ContextShowCommand& c) const {
     return RunContextShow(contexts_path, c);
   }
+  int operator()(const CompletionCommand& c) const { return RunCompletion(c); }
   // Broker commands never get here (ConnectsToBroker).
   template <typename BrokerCommand>
   int operator()(const BrokerCommand&) const {

@@ -437,5 +437,12 @@ TEST(CliTest, EveryServerRefusingIsOneErrorLine) {
                             ": Connection refused\n");
 }
 
+TEST(CliTest, CompletionScriptGoesToStdout) {
+  CliProcess bash({"completion", "bash"}, "");
+  EXPECT_EQ(bash.Wait(), 0);
+  EXPECT_THAT(bash.out(),
+              ::testing::HasSubstr("complete -F __chorus_complete chorus\n"));
+}
+
 }  // namespace
 }  // namespace chorus

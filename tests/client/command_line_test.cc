@@ -310,6 +310,7 @@ TEST(CommandLineTest, UnreadableContextsFailOnlyCommandsThatNeedThem) {
   ASSERT_FALSE(line.ok());
   EXPECT_EQ(line.status().message(), "contexts.json: broken");
   EXPECT_TRUE(ParseCommandLine({"--help"}, environment).ok());
+  EXPECT_TRUE(ParseCommandLine({"completion", "bash"}, environment).ok());
   EXPECT_TRUE(
       ParseCommandLine({"context", "add", "a", "--server", "x:1"}, environment)
           .ok());
@@ -359,11 +360,16 @@ TEST(CommandLineTest, ContextCommands) {
       "x");
 }
 
-TEST(CommandLineTest, Version) {
+TEST(CommandLineTest, VersionAndCompletion) {
   auto version = Parse({"--version"});
   ASSERT_TRUE(version.ok());
   EXPECT_THAT(std::get<VersionCommand>(version->command).text,
               ::testing::StartsWith("chorus "));
+  EXPECT_EQ(
+      std::get<CompletionCommand>(Parse({"completion", "zsh"})->command).shell,
+      CompletionCommand::Shell::kZsh);
+  ExpectUsageError({"completion", "fish"}, "expected bash or zsh");
+  ExpectUsageError({"completion"}, "expected completion SHELL");
 }
 
 // Every command of the tree, by its words.
