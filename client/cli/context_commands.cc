@@ -50,12 +50,11 @@ int RunContextAdd(const std::string& path, const ContextAddCommand& command) {
   file.Put(command.context);
   if (command.use) file.current = name;
   if (!Save(path, file)) return kExitFailure;
-  std::fprintf(stderr, "added context %s%s\n", name.c_str(),
-               command.use ? ", now in use"
-                           : absl::StrCat(" (select it with `chorus context "
-                                          "use ",
-                                          name, "`)")
-                                 .c_str());
+  const std::string note =
+      command.use
+          ? ", now in use"
+          : absl::StrCat(" (select it with `chorus context use ", name, "`)");
+  std::fprintf(stderr, "added context %s%s\n", name.c_str(), note.c_str());
   return kExitOk;
 }
 
