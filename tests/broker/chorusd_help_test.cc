@@ -6,13 +6,15 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -39,24 +41,35 @@ ChorusdRun RunChorusd(const std::string& args) {
   return run;
 }
 
+// The text of the first `code span` in `text`, or "".
+std::string FirstCodeSpan(const std::string& text) {
+  const size_t open = text.find('`');
+  const size_t close =
+      open == std::string::npos ? open : text.find('`', open + 1);
+  return close == std::string::npos ? ""
+                                    : text.substr(open + 1, close - open - 1);
+}
+
 // Flag (its first name and value, as in "--listen HOST:PORT") to its
 // default ("" for none), from the "Flags:" section of `chorusd --help`.
 std::map<std::string, std::string> HelpFlags(const std::string& help) {
   std::map<std::string, std::string> flags;
-  std::string left;
-  std::string text;
+  std::string flag;
+  std::vector<std::string> words;  // of its text, wrapped lines joined
   const auto finish = [&] {
-    if (left.empty()) return;
-    std::smatch match;
-    std::string fallback;
-    static const std::regex kDefault(R"(\(default: (.*)\)$)");
-    flags[left] =
-        std::regex_search(text, match, kDefault) ? match[1].str() : fallback;
-    left.clear();
-    text.clear();
+    if (flag.empty()) return;
+    const std::string text = absl::StrJoin(words, " ");
+    constexpr std::string_view kDefault = "(default: ";
+    const size_t at = text.rfind(kDefault);
+    flags[flag] = at != std::string::npos && absl::EndsWith(text, ")")
+                      ? text.substr(at + kDefault.size(),
+                                    text.size() - at - kDefault.size() - 1)
+                      : "";
+    flag.clear();
+    words.clear();
   };
-  bool in_flags = false;
   const std::vector<std::string> lines = absl::StrSplit(help, '\n');
+  bool in_flags = false;
   for (const std::string& line : lines) {
     if (line == "Flags:") {
       in_flags = true;
@@ -64,23 +77,22 @@ std::map<std::string, std::string> HelpFlags(const std::string& help) {
     }
     if (!in_flags) continue;
     if (line.empty()) break;
+    std::string text = line;
     if (line.rfind("  -", 0) == 0) {  // a new flag
       finish();
       const size_t gap = line.find("  ", 2);
-      std::string names =
+      const std::string names =
           line.substr(2, gap == std::string::npos ? gap : gap - 2);
       // "--a, --no-a": the first name stands for the flag.
-      names = names.substr(0, names.find(", -"));
-      left = names;
-      if (gap != std::string::npos) text = line.substr(gap);
-    } else {
-      text += " " + std::string(absl::StripLeadingAsciiWhitespace(line));
+      flag = names.substr(0, names.find(", -"));
+      text = gap == std::string::npos ? "" : line.substr(gap);
     }
-    // Wrapped text joins with single spaces.
-    text = std::regex_replace(text, std::regex(" +"), " ");
+    for (absl::string_view word :
+         absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+      words.emplace_back(word);
+    }
   }
   finish();
-  flags.erase("-h, --help");
   flags.erase("-h");
   flags.erase("--version");
   return flags;
@@ -91,25 +103,18 @@ std::map<std::string, std::string> HelpFlags(const std::string& help) {
 std::map<std::string, std::string> ReadmeFlags(const std::string& readme) {
   std::map<std::string, std::string> flags;
   bool in_section = false;
-  static const std::regex kCode("`([^`]*)`");
   const std::vector<std::string> lines = absl::StrSplit(readme, '\n');
   for (const std::string& line : lines) {
     if (line.rfind("## ", 0) == 0) in_section = line == "## chorusd flags";
     if (!in_section || line.rfind("| `", 0) != 0) continue;
-    std::string row = std::regex_replace(line, std::regex(R"(\\\|)"), "\x01");
-    std::vector<std::string> cells = absl::StrSplit(row, '|');
+    const std::string row = absl::StrReplaceAll(line, {{"\\|", "\x01"}});
+    const std::vector<std::string> cells = absl::StrSplit(row, '|');
     if (cells.size() < 4) continue;
-    std::smatch flag;
-    std::smatch default_value;
-    if (!std::regex_search(cells[1], flag, kCode)) continue;
-    const auto unescape = [](std::string s) {
-      std::replace(s.begin(), s.end(), '\x01', '|');
-      return s;
+    const auto unescape = [](const std::string& s) {
+      return absl::StrReplaceAll(s, {{"\x01", "|"}});
     };
-    flags[unescape(flag[1].str())] =
-        std::regex_search(cells[2], default_value, kCode)
-            ? unescape(default_value[1].str())
-            : "";
+    flags[unescape(FirstCodeSpan(cells[1]))] =
+        unescape(FirstCodeSpan(cells[2]));
   }
   return flags;
 }
