@@ -8,19 +8,19 @@ namespace chorus::cli {
 namespace {
 
 // A flag that takes a value, given at most once.
-CLI::Option* Option(CLI::App& command, const std::string& name,
-                    const std::string& value_name,
-                    const std::string& description) {
+CLI::Option* ValueFlag(CLI::App& command, const std::string& name,
+                       const std::string& value_name,
+                       const std::string& description) {
   return command.add_option(name)
       ->description(description)
       ->type_name(value_name);
 }
 
 // A flag that takes a value and may be given again for more.
-CLI::Option* Repeatable(CLI::App& command, const std::string& name,
-                        const std::string& value_name,
-                        const std::string& description) {
-  return Option(command, name, value_name, description)
+CLI::Option* RepeatedFlag(CLI::App& command, const std::string& name,
+                          const std::string& value_name,
+                          const std::string& description) {
+  return ValueFlag(command, name, value_name, description)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
@@ -50,18 +50,18 @@ Messages go to stdout, progress and errors to stderr. Exit codes: 0
 success, 1 failure, 2 usage error.)";
 
 void AddGlobalFlags(CLI::App& tool) {
-  Option(tool, "--server", "HOST:PORT[,HOST:PORT...]",
-         "brokers to connect to, tried in order until one accepts; "
-         "until clustering lands, list addresses of one broker")
+  ValueFlag(tool, "--server", "HOST:PORT[,HOST:PORT...]",
+            "brokers to connect to, tried in order until one accepts; "
+            "until clustering lands, list addresses of one broker")
       ->default_str(std::string(kDefaultServer));
-  Option(tool, "--context", "CONTEXT",
-         "take the settings of this context (see `chorus context`)");
-  Option(tool, "--client-name", "NAME",
-         "the identity the broker stamps on what this command publishes")
+  ValueFlag(tool, "--context", "CONTEXT",
+            "take the settings of this context (see `chorus context`)");
+  ValueFlag(tool, "--client-name", "NAME",
+            "the identity the broker stamps on what this command publishes")
       ->default_str("chorus-cli");
-  Option(tool, "--token-file", "FILE",
-         "file whose content is the auth token sent to the broker (chorusd "
-         "does not check tokens until authentication lands)");
+  ValueFlag(tool, "--token-file", "FILE",
+            "file whose content is the auth token sent to the broker (chorusd "
+            "does not check tokens until authentication lands)");
   tool.set_version_flag("--version", VersionLine("chorus"),
                         "print the version and exit");
 }
@@ -82,17 +82,17 @@ after the command ended.)",
        "chorus pub acme.health --key payments --lease-ttl 30s green"});
   Argument(*pub, "TOPIC", "the topic, e.g. acme.payments.status");
   Argument(*pub, "MESSAGE", "the message (quote it if it has spaces)", false);
-  Option(*pub, "--key", "K",
-         "the message's key: the same key goes to the same partition, and "
-         "status topics keep the last value of each");
-  Repeatable(*pub, "--header", "NAME=VALUE",
-             "a header; give the flag again for more");
+  ValueFlag(*pub, "--key", "K",
+            "the message's key: the same key goes to the same partition, and "
+            "status topics keep the last value of each");
+  RepeatedFlag(*pub, "--header", "NAME=VALUE",
+               "a header; give the flag again for more");
   Flag(*pub, "--bind",
        "status topics: the key goes stale when this command ends (needs "
        "--key)");
-  Option(*pub, "--lease-ttl", "DURATION",
-         "status topics: the key goes stale this long after the command "
-         "stopped renewing its lease (needs --key)");
+  ValueFlag(*pub, "--lease-ttl", "DURATION",
+            "status topics: the key goes stale this long after the command "
+            "stopped renewing its lease (needs --key)");
 }
 
 void AddSub(CLI::App& tool) {
@@ -111,37 +111,38 @@ printed.)",
   Argument(*sub, "FILTER",
            "a topic, or a filter where * matches one token and > the rest: "
            "acme.*.status, acme.>");
-  Option(*sub, "--from",
-         "latest|earliest|offset:N|time:RFC3339|last:N|snapshot",
-         "where a new subscription starts; snapshot gives the current value "
-         "of every key of a status topic, then live changes")
+  ValueFlag(*sub, "--from",
+            "latest|earliest|offset:N|time:RFC3339|last:N|snapshot",
+            "where a new subscription starts; snapshot gives the current value "
+            "of every key of a status topic, then live changes")
       ->default_str("latest");
-  Option(*sub, "--count", "N", "exit after N messages");
-  Option(*sub, "--timeout", "SECONDS",
-         "exit after this long without a message: seconds (2.5) or a "
-         "duration (500ms, 1m)");
-  Option(*sub, "--format", "text|json",
-         "text: each value on its own line; json: one object per line with "
-         "every field")
+  ValueFlag(*sub, "--count", "N", "exit after N messages");
+  ValueFlag(*sub, "--timeout", "SECONDS",
+            "exit after this long without a message: seconds (2.5) or a "
+            "duration (500ms, 1m)");
+  ValueFlag(*sub, "--format", "text|json",
+            "text: each value on its own line; json: one object per line with "
+            "every field")
       ->default_str("text");
-  Option(*sub, "--durable", "NAME",
-         "a durable subscription: the broker keeps its position under NAME");
-  Option(*sub, "--group", "NAME",
-         "a shared subscription: each message goes to one member of NAME");
-  Option(*sub, "--ack", "none|auto|explicit",
-         "how messages are acknowledged; explicit acks each one once printed "
-         "(default: explicit with --durable or --group, else none)");
-  Option(*sub, "--ack-wait", "DURATION",
-         "an unacked message is delivered again after this long (default: "
-         "the broker's, 30s)");
-  Option(*sub, "--max-deliveries", "N",
-         "after N deliveries an unacked message goes to the dead-letter "
-         "topic (default: unlimited)");
-  Option(*sub, "--dead-letter", "TOPIC",
-         "where messages past --max-deliveries go (default: "
-         "<topic>.dead-letter)");
-  Option(*sub, "--from-publisher", "NAME",
-         "only messages whose publisher is NAME");
+  ValueFlag(*sub, "--durable", "NAME",
+            "a durable subscription: the broker keeps its position under NAME");
+  ValueFlag(*sub, "--group", "NAME",
+            "a shared subscription: each message goes to one member of NAME");
+  ValueFlag(
+      *sub, "--ack", "none|auto|explicit",
+      "how messages are acknowledged; explicit acks each one once printed "
+      "(default: explicit with --durable or --group, else none)");
+  ValueFlag(*sub, "--ack-wait", "DURATION",
+            "an unacked message is delivered again after this long (default: "
+            "the broker's, 30s)");
+  ValueFlag(*sub, "--max-deliveries", "N",
+            "after N deliveries an unacked message goes to the dead-letter "
+            "topic (default: unlimited)");
+  ValueFlag(*sub, "--dead-letter", "TOPIC",
+            "where messages past --max-deliveries go (default: "
+            "<topic>.dead-letter)");
+  ValueFlag(*sub, "--from-publisher", "NAME",
+            "only messages whose publisher is NAME");
 }
 
 void AddSubs(CLI::App& tool) {
@@ -194,17 +195,18 @@ away.)",
       {"chorus topics create acme.orders --partitions 4 --retention-age 7d",
        "chorus topics create acme.health --status"});
   Argument(*create, "NAME", "the topic's name, e.g. acme.orders");
-  Option(*create, "--partitions", "N",
-         "partitions: order holds within each; a key always goes to the same")
+  ValueFlag(
+      *create, "--partitions", "N",
+      "partitions: order holds within each; a key always goes to the same")
       ->default_str("1");
-  Option(*create, "--retention-age", "DURATION",
-         "drop messages older than this: 7d, 1.5d, 12h, 90m")
+  ValueFlag(*create, "--retention-age", "DURATION",
+            "drop messages older than this: 7d, 1.5d, 12h, 90m")
       ->default_str("unlimited");
-  Option(*create, "--retention-bytes", "N",
-         "drop the oldest messages past this many bytes per partition")
+  ValueFlag(*create, "--retention-bytes", "N",
+            "drop the oldest messages past this many bytes per partition")
       ->default_str("unlimited");
-  Option(*create, "--retention-messages", "N",
-         "drop the oldest messages past this many per partition")
+  ValueFlag(*create, "--retention-messages", "N",
+            "drop the oldest messages past this many per partition")
       ->default_str("unlimited");
   Flag(*create, "--status", "make it a status topic");
   AddCommand(*topics, "list",
@@ -240,14 +242,14 @@ into it.)",
        "chorus context add dev --server 127.0.0.1:7400 --description "
        "'my laptop'"});
   Argument(*add, "NAME", "letters, digits, '.', '_' and '-'");
-  Option(*add, "--server", "HOST:PORT[,HOST:PORT...]",
-         "brokers to connect to, tried in order")
+  ValueFlag(*add, "--server", "HOST:PORT[,HOST:PORT...]",
+            "brokers to connect to, tried in order")
       ->required();
-  Option(*add, "--token-file", "FILE",
-         "file whose content is the auth token (kept as a path, made "
-         "absolute)");
-  Option(*add, "--client-name", "NAME", "the identity to publish as");
-  Option(*add, "--description", "TEXT", "a note for `context list` readers");
+  ValueFlag(*add, "--token-file", "FILE",
+            "file whose content is the auth token (kept as a path, made "
+            "absolute)");
+  ValueFlag(*add, "--client-name", "NAME", "the identity to publish as");
+  ValueFlag(*add, "--description", "TEXT", "a note for `context list` readers");
   Flag(*add, "--use", "select it, as `chorus context use NAME` does");
   CLI::App* use = AddCommand(
       *context, "use", "Select the context commands use when none is named",
