@@ -410,7 +410,7 @@ TEST(CommandLineTest, EveryCommandHasItsOwnHelpWithFlagsAndExamples) {
     ASSERT_TRUE(help_command.ok()) << help_command.status();
     EXPECT_EQ(std::get<HelpCommand>(help_command->command).text, help) << path;
   }
-  const std::string& sub =
+  const std::string sub =
       std::get<HelpCommand>(Parse({"sub", "-h"})->command).text;
   EXPECT_THAT(sub, ::testing::HasSubstr("(default: latest)"));
   EXPECT_THAT(sub, ::testing::HasSubstr("--durable NAME"));
