@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -38,9 +40,18 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   if (options.stderr_path.empty() && pipe2(err, O_CLOEXEC) != 0) {
     return Errno("pipe");
   }
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
-  for (const std::string& e : options.env) env_strings.push_back(e);
+  // The options' entries replace the test's own of the same name (getenv
+  // would find the first of two).
+  std::vector<std::string> env_strings = options.env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry = *e;
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    if (std::none_of(
+            options.env.begin(), options.env.end(),
+            [&](const std::string& own) { return own.rfind(name, 0) == 0; })) {
+      env_strings.emplace_back(entry);
+    }
+  }
   std::vector<char*> env;
   for (std::string& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
