@@ -28,6 +28,11 @@ struct DeliveryBatch {
   std::string body;
 
   uint64_t end_offset() const { return base_offset + count; }
+  // What sending this batch costs a subscription's byte credit: the shared
+  // body, not the per-subscriber prefix. A client grants back the same
+  // count, computed from the Deliver it decodes (client
+  // DeliveryCreditBytes); the two must agree or the credit drifts.
+  uint64_t credit_bytes() const { return body.size(); }
 
   // Builds a batch from a stored value, keeping only offsets in [from, to)
   // (the other records are sliced off, never re-encoded). kDataLoss if the

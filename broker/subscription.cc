@@ -360,7 +360,7 @@ bool Subscription::CanSend() const {
 void Subscription::Send(std::shared_ptr<const DeliveryBatch> batch,
                         uint32_t delivery_count) {
   credit_messages_ -= batch->count;
-  credit_bytes_ -= static_cast<int64_t>(batch->body.size());
+  credit_bytes_ -= static_cast<int64_t>(batch->credit_bytes());
   sink_->Deliver(id(), std::move(batch), delivery_count);
 }
 

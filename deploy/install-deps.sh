@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Chorus needs to build, test, fuzz and benchmark
-# (clang for libFuzzer and sanitizers; nats-server and libnats as the benchmark peer).
+# (clang for libFuzzer and sanitizers; nats-server and libnats as the benchmark peer;
+# CLI11 and nlohmann-json, header-only, for the command-line tools).
 # Safe to run again: apt-get skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libasio-dev libprotobuf-dev protobuf-compiler librocksdb-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
   nats-server libnats-dev
 )

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# CI step: builds everything with ASan + UBSan and runs the unit and
-# integration suites, then builds with TSan and runs the concurrency-heavy
-# tests (client and storage units; pub/sub, durability, limits, hostile
-# integration). Any sanitizer report fails the run: the binaries abort on
-# it, and the integration harness fails a test whose chorusd logged one.
+# CI step: builds everything with ASan + UBSan and runs every test, then
+# builds everything with TSan and runs every test again but those listed in
+# tsan_excluded below, each with the reason it is left out. Any sanitizer
+# report fails the run: the binaries abort on it, and the integration
+# harness fails a test whose chorusd logged one. Memory bounds
+# (PeakMemory::GrewLessThan) are not checked in these builds; the plain
+# step (deploy/test.sh) checks them.
 #
 #   deploy/test-sanitizers.sh            # both
 #   deploy/test-sanitizers.sh asan       # or only one of them
@@ -24,18 +26,26 @@ if [[ "$which" == all || "$which" == asan ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCHORUS_SANITIZE=address,undefined >/dev/null
   cmake --build build-asan -j "$jobs"
-  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+  ctest --test-dir build-asan --output-on-failure --no-tests=error -j "$jobs"
 fi
 
 if [[ "$which" == all || "$which" == tsan ]]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCHORUS_SANITIZE=thread >/dev/null
-  cmake --build build-tsan -j "$jobs" --target \
-    chorusd chorus client_test storage_test integration_test
-  # The 192 MiB publish flood exceeded its 180 s limit under TSan on the
-  # merged tree (0.9 s plain, 3.5 s under ASan, where it still runs); it is
-  # left out here until the cause is known.
-  ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-    -R '^(Client|Store|AllModes/Commit|PubSub|FsyncModes/Durability|Limits|Timeouts|Corruption|Hostile|BadInput|Admin)' \
-    -E 'PublishFloodIsPushedBackNotBuffered'
+  cmake --build build-tsan -j "$jobs"
+  # Tests TSan leaves out (ctest -E regexes), each with its reason.
+  tsan_excluded=(
+    # The 192 MiB publish flood takes 16 s to over its 180 s limit under
+    # TSan (0.9 s plain, 3.5 s under ASan, where it still runs). Seen so
+    # far: the shard threads, taking turns as RocksDB's write leader, copy
+    # into the WAL writer's one buffer; each copy is a race report that
+    # tsan.supp suppresses, but only after TSan's slow report path, which
+    # grows with the reports so far. With the WAL unbuffered under TSan it
+    # ran in about 20 s, and then showed a memtable block read by the flush
+    # thread whose writer's stack TSan could not restore, so no suppression
+    # matched. Left out until issue 11 settles it.
+    'LimitsTest\.PublishFloodIsPushedBackNotBuffered$'
+  )
+  ctest --test-dir build-tsan --output-on-failure --no-tests=error \
+    -j "$jobs" -E "$(IFS='|'; echo "${tsan_excluded[*]}")"
 fi

@@ -471,6 +471,7 @@ absl::StatusOr<uint64_t> Store::AllocatePartitionIds(uint32_t count) {
 }
 
 absl::Status Store::SyncWal() {
+  wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   return FromRocksDb(db_->SyncWAL(), "sync WAL");
 }
 

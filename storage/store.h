@@ -16,6 +16,7 @@
 #ifndef CHORUS_STORAGE_STORE_H_
 #define CHORUS_STORAGE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -145,6 +146,12 @@ class Store {
 
   // Fsyncs the WAL now (used at shutdown and by the sync thread).
   absl::Status SyncWal();
+  // How many SyncWal calls this store has made: under kAlways, one per
+  // group of commits. (Writes synced on their own, PutTopic under kAlways
+  // and DeleteTopic, are not counted.) For tests and metrics.
+  uint64_t wal_syncs() const {
+    return wal_syncs_.load(std::memory_order_relaxed);
+  }
 
   const StoreOptions& options() const { return options_; }
 
@@ -181,6 +188,7 @@ class Store {
   std::unique_ptr<TombstoneFlusher> tombstones_;
   // Serializes the read-modify-write of the partition id counter.
   std::mutex allocate_mu_;
+  std::atomic<uint64_t> wal_syncs_{0};
 };
 
 }  // namespace chorus::storage

@@ -125,7 +125,7 @@ int BenchMain(int argc, char** argv, std::string_view tool,
       absl::StrCat(AsAbsl(tool),
                    " --workload NAME [--server ADDRESS] [--messages N] ... "
                    "[--runs N] [--json FILE]"));
-  DashedFlags flags(argc, argv);
+  RespelledFlags flags(argc, argv, '-', '_');
   absl::ParseCommandLine(flags.argc(), flags.argv());
   const BenchConfig config = ConfigFromFlags(tool);
   const std::string name = absl::GetFlag(FLAGS_workload);

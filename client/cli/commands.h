@@ -1,4 +1,5 @@
-// The chorus tool's commands, each run against a connected client.
+// The chorus tool's commands: those that talk to a broker, run against a
+// connected client, and the local ones (contexts, completion).
 //
 //   std::unique_ptr<Client> client = ...;
 //   return RunSub(*client, std::get<SubCommand>(line.command));
@@ -9,6 +10,7 @@
 #ifndef CHORUS_CLIENT_CLI_COMMANDS_H_
 #define CHORUS_CLIENT_CLI_COMMANDS_H_
 
+#include <string>
 #include <string_view>
 
 #include "client/cli/command_line.h"
@@ -38,6 +40,17 @@ int RunSubsDescribe(Client& client, const SubsDescribeCommand& command);
 int RunSubsDelete(Client& client, const SubsDeleteCommand& command);
 // Needs SIGINT and SIGTERM blocked as for RunSub.
 int RunStatus(Client& client, const StatusCommand& command);
+
+// The context commands work on the contexts file at `path` (contexts.h).
+int RunContextAdd(const std::string& path, const ContextAddCommand& command);
+int RunContextUse(const std::string& path, const ContextUseCommand& command);
+int RunContextRemove(const std::string& path,
+                     const ContextRemoveCommand& command);
+int RunContextList(const std::string& path, const ContextListCommand& command);
+int RunContextShow(const std::string& path, const ContextShowCommand& command);
+
+// Prints the completion script for the shell.
+int RunCompletion(const CompletionCommand& command);
 
 }  // namespace chorus::cli
 

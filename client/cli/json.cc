@@ -1,10 +1,14 @@
 #include "client/cli/json.h"
 
-#include "absl/strings/str_cat.h"
+#include <string_view>
+#include <utility>
+
 #include "absl/time/time.h"
 
 namespace chorus::cli {
 namespace {
+
+using Json = nlohmann::ordered_json;
 
 // The length of the valid UTF-8 sequence at the start of `s`, or 0 if it
 // does not start with one (RFC 3629: no overlong forms, no surrogates,
@@ -37,62 +41,72 @@ size_t Utf8SequenceLength(std::string_view s) {
   return length;
 }
 
-void AppendUnicodeEscape(unsigned char c, std::string* out) {
-  constexpr char kHex[] = "0123456789abcdef";
-  out->append("\\u00");
-  out->push_back(kHex[c >> 4]);
-  out->push_back(kHex[c & 0xF]);
+// Where the first byte that is not part of valid UTF-8 is, or npos.
+size_t FirstInvalidByte(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text.substr(i));
+    if (length == 0) return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+// Re-encodes each byte of `*text` that is not part of valid UTF-8 as the
+// UTF-8 of the Latin-1 code point it stands for (0xFF becomes U+00FF).
+// Returns whether there was one.
+bool RepairUtf8(std::string* text) {
+  size_t at = FirstInvalidByte(*text);
+  if (at == std::string_view::npos) return false;
+  std::string repaired = text->substr(0, at);
+  const std::string_view all = *text;
+  while (at < all.size()) {
+    const size_t length = Utf8SequenceLength(all.substr(at));
+    if (length > 0) {
+      repaired.append(all.substr(at, length));
+      at += length;
+      continue;
+    }
+    const auto byte = static_cast<unsigned char>(all[at]);  // >= 0x80
+    repaired.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+    repaired.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    ++at;
+  }
+  *text = std::move(repaired);
+  return true;
+}
+
+// RepairUtf8 on every string of `*value`, object keys included.
+bool RepairStrings(Json* value) {
+  bool changed = false;
+  if (value->is_string()) {
+    changed = RepairUtf8(value->get_ptr<std::string*>());
+  } else if (value->is_array()) {
+    for (Json& element : *value) changed |= RepairStrings(&element);
+  } else if (value->is_object()) {
+    bool keys_valid = true;
+    for (auto& [key, element] : value->items()) {
+      keys_valid &= FirstInvalidByte(key) == std::string_view::npos;
+      changed |= RepairStrings(&element);
+    }
+    if (!keys_valid) {
+      Json repaired = Json::object();
+      for (auto& [key, element] : value->items()) {
+        std::string name = key;
+        RepairUtf8(&name);
+        repaired[name] = std::move(element);
+      }
+      *value = std::move(repaired);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 }  // namespace
 
-void AppendJsonString(std::string_view bytes, std::string* out) {
-  out->push_back('"');
-  while (!bytes.empty()) {
-    const auto c = static_cast<unsigned char>(bytes.front());
-    if (c >= 0x80) {
-      const size_t length = Utf8SequenceLength(bytes);
-      if (length == 0) {
-        AppendUnicodeEscape(c, out);
-        bytes.remove_prefix(1);
-      } else {
-        out->append(bytes.substr(0, length));
-        bytes.remove_prefix(length);
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          AppendUnicodeEscape(c, out);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    bytes.remove_prefix(1);
-  }
-  out->push_back('"');
+std::string JsonLine(Json value) {
+  const bool ascii = RepairStrings(&value);
+  return value.dump(-1, ' ', ascii);
 }
 
 std::string FormatTimestamp(int64_t unix_ms) {
@@ -101,19 +115,7 @@ std::string FormatTimestamp(int64_t unix_ms) {
 }
 
 std::string MessageToJson(const ReceivedMessage& message) {
-  std::string out = "{\"topic\":";
-  AppendJsonString(message.topic, &out);
-  absl::StrAppend(&out, ",\"partition\":", message.partition,
-                  ",\"offset\":", message.offset, ",\"timestamp\":\"",
-                  FormatTimestamp(message.timestamp_ms), "\",\"publisher\":");
-  AppendJsonString(message.publisher, &out);
-  out.append(",\"key\":");
-  if (message.key.empty()) {
-    out.append("null");
-  } else {
-    AppendJsonString(message.key, &out);
-  }
-  out.append(",\"headers\":{");
+  Json headers = Json::object();
   // A JSON object keeps one value per name: the last one wins.
   for (size_t i = 0; i < message.headers.size(); ++i) {
     bool repeated_later = false;
@@ -121,18 +123,23 @@ std::string MessageToJson(const ReceivedMessage& message) {
       repeated_later |= message.headers[j].first == message.headers[i].first;
     }
     if (repeated_later) continue;
-    if (out.back() != '{') out.push_back(',');
-    AppendJsonString(message.headers[i].first, &out);
-    out.push_back(':');
-    AppendJsonString(message.headers[i].second, &out);
+    headers[std::string(message.headers[i].first)] =
+        std::string(message.headers[i].second);
   }
-  out.append("},\"value\":");
-  AppendJsonString(message.value, &out);
+  Json line = Json::object();
+  line["topic"] = std::string(message.topic);
+  line["partition"] = message.partition;
+  line["offset"] = message.offset;
+  line["timestamp"] = FormatTimestamp(message.timestamp_ms);
+  line["publisher"] = std::string(message.publisher);
+  line["key"] =
+      message.key.empty() ? Json(nullptr) : Json(std::string(message.key));
+  line["headers"] = std::move(headers);
+  line["value"] = std::string(message.value);
   if (message.delivery_count > 0) {
-    absl::StrAppend(&out, ",\"delivery_count\":", message.delivery_count);
+    line["delivery_count"] = message.delivery_count;
   }
-  out.push_back('}');
-  return out;
+  return JsonLine(std::move(line));
 }
 
 }  // namespace chorus::cli

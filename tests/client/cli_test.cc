@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/records.h"
 #include "tests/client/fake_broker.h"
@@ -35,7 +38,8 @@ std::string ReadFile(const std::string& path) {
 class CliProcess {
  public:
   CliProcess(const std::vector<std::string>& args, const std::string& input,
-             const std::string& env_server = "") {
+             const std::string& env_server = "",
+             std::vector<std::string> env = {}) {
     char dir_template[] = "/tmp/chorus_cli_test.XXXXXX";
     dir_ = mkdtemp(dir_template);
     const std::string in_path = dir_ + "/stdin";
@@ -48,9 +52,17 @@ class CliProcess {
     std::vector<char*> argv;
     for (std::string& arg : argv_strings) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    std::string env_entry = "CHORUS_SERVER=" + env_server;
+    if (!env_server.empty()) env.push_back("CHORUS_SERVER=" + env_server);
     std::vector<char*> envp;
-    if (!env_server.empty()) envp.push_back(env_entry.data());
+    // A clean environment, but for the sanitizer runtimes' options (their
+    // suppressions of third-party reports) in sanitizer builds.
+    for (const char* name :
+         {"ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"}) {
+      if (const char* value = getenv(name); value != nullptr) {
+        env.push_back(absl::StrCat(name, "=", value));
+      }
+    }
+    for (std::string& entry : env) envp.push_back(entry.data());
     envp.push_back(nullptr);
 
     pid_ = fork();
@@ -357,6 +369,119 @@ TEST(CliTest, TopicsCommands) {
   EXPECT_EQ(remove.Wait(), 1);
   EXPECT_EQ(remove.err(),
             "chorus: error: delete topic nope: topic nope not found\n");
+}
+
+TEST(CliTest, VersionAndPerCommandHelpGoToStdout) {
+  CliProcess version({"--version"}, "");
+  EXPECT_EQ(version.Wait(), 0);
+  EXPECT_THAT(version.out(),
+              ::testing::MatchesRegex("chorus [0-9]+\\.[0-9]+\\.[0-9]+ "
+                                      "\\((commit [0-9a-f]{12}, )?[A-Za-z]+ "
+                                      "build\\)\n"));
+  CliProcess sub_help({"sub", "--help"}, "");
+  EXPECT_EQ(sub_help.Wait(), 0);
+  EXPECT_EQ(sub_help.out().rfind("usage: chorus sub FILTER [flags]\n", 0), 0u)
+      << sub_help.out();
+  EXPECT_THAT(sub_help.out(), ::testing::HasSubstr("--from-publisher NAME"));
+  CliProcess help_sub({"help", "sub"}, "");
+  EXPECT_EQ(help_sub.Wait(), 0);
+  EXPECT_EQ(help_sub.out(), sub_help.out());
+}
+
+TEST(CliTest, UsageErrorNamesTheCommandsUsage) {
+  CliProcess bad({"pub", "acme.x", "--count", "1"}, "");
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_EQ(bad.err(),
+            "chorus: error: flag --count does not apply to pub\n"
+            "usage: chorus pub TOPIC [MESSAGE] [flags]\n"
+            "Run `chorus pub --help` for its flags and examples.\n");
+  CliProcess missing({"topics", "describe"}, "");
+  EXPECT_EQ(missing.Wait(), 2);
+  EXPECT_EQ(missing.err(),
+            "chorus: error: expected topics describe NAME\n"
+            "usage: chorus topics describe NAME [flags]\n"
+            "Run `chorus topics describe --help` for its flags and "
+            "examples.\n");
+}
+
+// A folder for the tool's config ($XDG_CONFIG_HOME), removed with it.
+class ConfigHome {
+ public:
+  ConfigHome() {
+    char folder[] = "/tmp/chorus_cli_config.XXXXXX";
+    path_ = mkdtemp(folder);
+  }
+  ~ConfigHome() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+  std::vector<std::string> env() const { return {"XDG_CONFIG_HOME=" + path_}; }
+
+ private:
+  std::string path_;
+};
+
+TEST(CliTest, ContextGivesServersTokenAndClientName) {
+  FakeBroker broker;
+  ServeBroker(broker);
+  std::string refused;
+  {
+    FakeBroker gone;
+    refused = gone.address();
+  }
+  ConfigHome home;
+  std::ofstream(home.path() + "/token") << "s3cret\n";
+  CliProcess add({"context", "add", "fake", "--server",
+                  refused + "," + broker.address(), "--token-file",
+                  home.path() + "/token", "--client-name", "ctx-cli", "--use"},
+                 "", "", home.env());
+  ASSERT_EQ(add.Wait(), 0) << add.err();
+  EXPECT_EQ(add.err(), "added context fake, now in use\n");
+  struct stat info;
+  ASSERT_EQ(stat((home.path() + "/chorus/contexts.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+  // The first server refuses; the second is the broker.
+  CliProcess pub({"pub", "acme.x", "hi"}, "", "", home.env());
+  EXPECT_EQ(pub.Wait(), 0) << pub.err();
+  EXPECT_EQ(broker.hello().client_name(), "ctx-cli");
+  EXPECT_EQ(broker.hello().auth_token(), "s3cret");
+
+  CliProcess list({"context", "list"}, "", "", home.env());
+  EXPECT_EQ(list.Wait(), 0);
+  EXPECT_EQ(list.out(),
+            "fake\t" + refused + "," + broker.address() + "\tselected\n");
+  CliProcess show({"context", "show"}, "", "", home.env());
+  EXPECT_EQ(show.Wait(), 0);
+  EXPECT_EQ(show.out(), "name: fake\nservers: " + refused + "," +
+                            broker.address() + "\ntoken-file: " + home.path() +
+                            "/token\nclient-name: ctx-cli\n");
+  CliProcess remove({"context", "remove", "fake"}, "", "", home.env());
+  EXPECT_EQ(remove.Wait(), 0);
+  CliProcess empty({"context", "list"}, "", "", home.env());
+  EXPECT_EQ(empty.Wait(), 0);
+  EXPECT_EQ(empty.out(), "");
+}
+
+TEST(CliTest, EveryServerRefusingIsOneErrorLine) {
+  std::string first;
+  std::string second;
+  {
+    FakeBroker a;
+    FakeBroker b;
+    first = a.address();
+    second = b.address();
+  }
+  CliProcess list({"topics", "list", "--server", first + "," + second}, "");
+  EXPECT_EQ(list.Wait(), 1);
+  EXPECT_EQ(list.err(), "chorus: error: connect " + first +
+                            ": Connection refused; connect " + second +
+                            ": Connection refused\n");
+}
+
+TEST(CliTest, CompletionScriptGoesToStdout) {
+  CliProcess bash({"completion", "bash"}, "");
+  EXPECT_EQ(bash.Wait(), 0);
+  EXPECT_THAT(bash.out(),
+              ::testing::HasSubstr("complete -F __chorus_complete chorus\n"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "client/subscriptions.h"
 #include "common/partitioner.h"
@@ -283,6 +284,10 @@ TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
   std::mutex mu;
   std::condition_variable changed;
   std::vector<wire::Frame> held;  // the first publish, not yet acknowledged
+  bool first_acked = false;
+  // For each later publish: whether the first was acknowledged before it
+  // reached the broker.
+  std::vector<bool> after_first_ack;
   broker.OnFrame([&](const wire::Frame& frame) {
     std::lock_guard<std::mutex> lock(mu);
     if (held.empty()) {
@@ -290,6 +295,7 @@ TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
       changed.notify_all();
       return;
     }
+    after_first_ack.push_back(first_acked);
     broker.Reply(frame, [&](wire::Frame* r) {
       r->mutable_publish_ack()->add_ranges()->set_count(
           static_cast<uint32_t>(RecordCount(frame.publish())));
@@ -300,8 +306,10 @@ TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
   options.max_in_flight_bytes = 100;
   auto client = ConnectOrDie(broker, options);
   client->Publish("t", Msg(std::string(150, 'a')), nullptr);
+  Notification calling_second;
   Notification second_returned;
   std::thread second([&] {
+    calling_second.Notify();
     client->Publish("t", Msg("b"), nullptr);
     second_returned.Notify();
   });
@@ -309,13 +317,22 @@ TEST(ClientPublishTest, BackPressureBlocksUntilAcknowledged) {
     std::unique_lock<std::mutex> lock(mu);
     EXPECT_TRUE(WaitFor(changed, lock, absl::Seconds(10),
                         [&] { return !held.empty(); }));
+  }
+  calling_second.WaitForNotification();
+  {
+    std::lock_guard<std::mutex> lock(mu);
     EXPECT_FALSE(second_returned.HasBeenNotified());
+    first_acked = true;
     broker.Reply(held.at(0), [](wire::Frame* r) {
       r->mutable_publish_ack()->add_ranges()->set_count(1);
     });
   }
   second.join();
   EXPECT_TRUE(client->Flush().ok());
+  // With linger zero an unblocked Publish sends at once: the second one
+  // went out only once the first was acknowledged.
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(after_first_ack, std::vector<bool>{true});
 }
 
 TEST(ClientPublishTest, BackPressureGivesUpAfterRequestTimeout) {

@@ -1,5 +1,11 @@
 #include "client/cli/command_line.h"
 
+#include <filesystem>
+#include <functional>
+
+#include "client/cli/command_tree.h"
+#include "common/cli/help.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace chorus::cli {
@@ -7,7 +13,9 @@ namespace {
 
 absl::StatusOr<CommandLine> Parse(std::vector<std::string> args,
                                   std::string_view env = "") {
-  return ParseCommandLine(args, env);
+  Environment environment;
+  environment.server = std::string(env);
+  return ParseCommandLine(args, environment);
 }
 
 void ExpectUsageError(std::vector<std::string> args,
@@ -212,6 +220,203 @@ TEST(CommandLineTest, SubscriptionFlagErrors) {
   ExpectUsageError({"status", "a", "b"}, "status TOPIC");
   ExpectUsageError({"status", "x", "--durable", "d"}, "does not apply");
   ExpectUsageError({"--client-name=", "topics", "list"}, "--client-name");
+}
+
+// prod and dev, dev selected.
+Environment WithContexts() {
+  ContextFile file;
+  file.Put({.name = "prod",
+            .servers = {"b1:7400", "b2:7400"},
+            .token_file = "/t/prod.token",
+            .client_name = "ops"});
+  file.Put({.name = "dev", .servers = {"dev:7400"}});
+  file.current = "dev";
+  Environment environment;
+  environment.contexts = file;
+  return environment;
+}
+
+TEST(CommandLineTest, SelectedContextFillsInWhatTheCommandLineLeavesOut) {
+  Environment environment = WithContexts();
+  auto line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "dev:7400");
+  EXPECT_EQ(line->client_name, "chorus-cli");
+  EXPECT_EQ(line->token_file, "");
+
+  line = ParseCommandLine({"--context", "prod", "topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "b1:7400,b2:7400");
+  EXPECT_EQ(line->client_name, "ops");
+  EXPECT_EQ(line->token_file, "/t/prod.token");
+
+  // Flags win over the context, field by field.
+  line = ParseCommandLine({"topics", "list", "--context=prod", "--server",
+                           "x:1", "--client-name", "me"},
+                          environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "x:1");
+  EXPECT_EQ(line->client_name, "me");
+  EXPECT_EQ(line->token_file, "/t/prod.token");
+}
+
+TEST(CommandLineTest, EnvironmentSitsBetweenNamedAndSelectedContexts) {
+  Environment environment = WithContexts();
+  environment.server = "env:1";
+  environment.auth_token = "env-token";
+  auto line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "env:1");  // over the selected dev
+  EXPECT_EQ(line->auth_token, "env-token");
+  EXPECT_EQ(line->token_file, "");
+
+  line = ParseCommandLine({"--context", "prod", "topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "b1:7400,b2:7400");  // --context over $CHORUS_SERVER
+  EXPECT_EQ(line->token_file, "/t/prod.token");
+
+  // $CHORUS_CONTEXT replaces the selected context, below $CHORUS_SERVER.
+  environment.context = "prod";
+  line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "env:1");
+  EXPECT_EQ(line->client_name, "ops");
+  environment.server.clear();
+  line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "b1:7400,b2:7400");
+}
+
+TEST(CommandLineTest, ContextThatDoesNotExistIsAFailure) {
+  Environment environment = WithContexts();
+  auto line =
+      ParseCommandLine({"--context", "nope", "topics", "list"}, environment);
+  ASSERT_FALSE(line.ok());
+  EXPECT_EQ(line.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(line.status().message()),
+              ::testing::HasSubstr("context nope (--context) does not exist"));
+  environment.context = "gone";
+  line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_FALSE(line.ok());
+  EXPECT_THAT(
+      std::string(line.status().message()),
+      ::testing::HasSubstr("context gone ($CHORUS_CONTEXT) does not exist"));
+}
+
+TEST(CommandLineTest, UnreadableContextsFailOnlyCommandsThatNeedThem) {
+  Environment environment;
+  environment.contexts = absl::InvalidArgumentError("contexts.json: broken");
+  auto line = ParseCommandLine({"topics", "list"}, environment);
+  ASSERT_FALSE(line.ok());
+  EXPECT_EQ(line.status().message(), "contexts.json: broken");
+  EXPECT_TRUE(ParseCommandLine({"--help"}, environment).ok());
+  EXPECT_TRUE(ParseCommandLine({"completion", "bash"}, environment).ok());
+  EXPECT_TRUE(
+      ParseCommandLine({"context", "add", "a", "--server", "x:1"}, environment)
+          .ok());
+}
+
+TEST(CommandLineTest, ServerListIsCommaSeparated) {
+  auto line = Parse({"topics", "list", "--server", "a:1,b:2"});
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->server, "a:1,b:2");
+  ExpectUsageError({"topics", "list", "--server", "a:1,,b:2"},
+                   "--server: expected HOST:PORT[,HOST:PORT...]");
+}
+
+TEST(CommandLineTest, ContextCommands) {
+  auto add = Parse({"context", "add", "prod", "--server", "b1:7400,b2:7400",
+                    "--token-file", "tokens/../prod.token", "--client-name",
+                    "ops", "--description", "the real one", "--use"});
+  ASSERT_TRUE(add.ok()) << add.status();
+  const Context& context = std::get<ContextAddCommand>(add->command).context;
+  EXPECT_EQ(context.name, "prod");
+  EXPECT_EQ(context.servers, (std::vector<std::string>{"b1:7400", "b2:7400"}));
+  EXPECT_EQ(context.token_file,
+            (std::filesystem::current_path() / "prod.token").string());
+  EXPECT_EQ(context.client_name, "ops");
+  EXPECT_EQ(context.description, "the real one");
+  EXPECT_TRUE(std::get<ContextAddCommand>(add->command).use);
+  ExpectUsageError(
+      {"context", "add", "prod"},
+      "expected context add NAME --server HOST:PORT[,HOST:PORT...]");
+  ExpectUsageError({"context", "add", "a/b", "--server", "x:1"},
+                   "context name \"a/b\"");
+
+  Environment environment = WithContexts();
+  auto list = ParseCommandLine({"context", "list"}, environment);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(std::get<ContextListCommand>(list->command).selected, "dev");
+  auto show =
+      ParseCommandLine({"--context", "prod", "context", "show"}, environment);
+  ASSERT_TRUE(show.ok());
+  EXPECT_EQ(std::get<ContextShowCommand>(show->command).name, "prod");
+  EXPECT_EQ(
+      std::get<ContextUseCommand>(Parse({"context", "use", "x"})->command).name,
+      "x");
+  EXPECT_EQ(
+      std::get<ContextRemoveCommand>(Parse({"context", "remove", "x"})->command)
+          .name,
+      "x");
+}
+
+TEST(CommandLineTest, VersionAndCompletion) {
+  auto version = Parse({"--version"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_THAT(std::get<VersionCommand>(version->command).text,
+              ::testing::StartsWith("chorus "));
+  EXPECT_EQ(
+      std::get<CompletionCommand>(Parse({"completion", "zsh"})->command).shell,
+      CompletionCommand::Shell::kZsh);
+  ExpectUsageError({"completion", "fish"}, "expected bash or zsh");
+  ExpectUsageError({"completion"}, "expected completion SHELL");
+}
+
+// Every command of the tree, by its words.
+std::vector<std::vector<std::string>> AllCommands() {
+  std::vector<std::vector<std::string>> commands;
+  const std::unique_ptr<CLI::App> tree = MakeCommandTree();
+  std::function<void(const CLI::App&, std::vector<std::string>)> walk =
+      [&](const CLI::App& command, std::vector<std::string> words) {
+        commands.push_back(words);
+        for (const CLI::App* sub : Subcommands(command)) {
+          std::vector<std::string> more = words;
+          more.push_back(sub->get_name());
+          walk(*sub, more);
+        }
+      };
+  walk(*tree, {});
+  return commands;
+}
+
+TEST(CommandLineTest, EveryCommandHasItsOwnHelpWithFlagsAndExamples) {
+  const std::vector<std::vector<std::string>> commands = AllCommands();
+  ASSERT_GE(commands.size(), 20u);
+  for (const std::vector<std::string>& words : commands) {
+    std::vector<std::string> with_flag = words;
+    with_flag.push_back("--help");
+    auto line = Parse(with_flag);
+    ASSERT_TRUE(line.ok()) << line.status();
+    const std::string& help = std::get<HelpCommand>(line->command).text;
+    std::string path;
+    for (const std::string& word : words) path += " " + word;
+    EXPECT_THAT(help, ::testing::StartsWith("usage: chorus" + path)) << path;
+    EXPECT_THAT(help, ::testing::HasSubstr("\nExamples:\n  ")) << path;
+    EXPECT_THAT(help, ::testing::HasSubstr("  -h, --help")) << path;
+
+    std::vector<std::string> asked = {"help"};
+    asked.insert(asked.end(), words.begin(), words.end());
+    auto help_command = Parse(asked);
+    ASSERT_TRUE(help_command.ok()) << help_command.status();
+    EXPECT_EQ(std::get<HelpCommand>(help_command->command).text, help) << path;
+  }
+  const std::string sub =
+      std::get<HelpCommand>(Parse({"sub", "-h"})->command).text;
+  EXPECT_THAT(sub, ::testing::HasSubstr("(default: latest)"));
+  EXPECT_THAT(sub, ::testing::HasSubstr("--durable NAME"));
+  EXPECT_THAT(sub, ::testing::HasSubstr("Global flags:\n  --server"));
+  ExpectUsageError({"help", "topics", "rename"},
+                   "help: no command \"topics rename\"");
 }
 
 }  // namespace

@@ -6,31 +6,29 @@ namespace chorus::cli {
 namespace {
 
 std::string Json(std::string_view bytes) {
-  std::string out;
-  AppendJsonString(bytes, &out);
-  return out;
+  return JsonLine(std::string(bytes));
 }
 
-TEST(AppendJsonStringTest, PlainTextIsQuoted) {
+TEST(JsonLineTest, PlainTextIsQuoted) {
   EXPECT_EQ(Json(""), R"("")");
   EXPECT_EQ(Json("up"), R"("up")");
 }
 
-TEST(AppendJsonStringTest, EscapesQuotesBackslashesAndControls) {
+TEST(JsonLineTest, EscapesQuotesBackslashesAndControls) {
   EXPECT_EQ(Json("a\"b\\c"), R"("a\"b\\c")");
   EXPECT_EQ(Json("\n\r\t\b\f"), R"("\n\r\t\b\f")");
   EXPECT_EQ(Json(std::string("\x00\x01\x1f", 3)), R"("\u0000\u0001\u001f")");
   EXPECT_EQ(Json("\x7f/"), "\"\x7f/\"");
 }
 
-TEST(AppendJsonStringTest, ValidUtf8PassesThrough) {
+TEST(JsonLineTest, ValidUtf8PassesThrough) {
   EXPECT_EQ(Json("h\xC3\xA9llo"), "\"h\xC3\xA9llo\"");          // é
   EXPECT_EQ(Json("\xE2\x82\xAC"), "\"\xE2\x82\xAC\"");          // €
   EXPECT_EQ(Json("\xF0\x9F\x98\x80"), "\"\xF0\x9F\x98\x80\"");  // 😀
   EXPECT_EQ(Json("\xF4\x8F\xBF\xBF"), "\"\xF4\x8F\xBF\xBF\"");  // U+10FFFF
 }
 
-TEST(AppendJsonStringTest, InvalidUtf8BytesBecomeLatin1Escapes) {
+TEST(JsonLineTest, InvalidUtf8BytesBecomeLatin1Escapes) {
   EXPECT_EQ(Json("\xff"), R"("\u00ff")");
   EXPECT_EQ(Json("a\x80z"), R"("a\u0080z")");
   EXPECT_EQ(Json("\xC3"), R"("\u00c3")");            // truncated
@@ -44,7 +42,7 @@ TEST(AppendJsonStringTest, InvalidUtf8BytesBecomeLatin1Escapes) {
             R"("\u00f8\u0088\u0080\u0080\u0080")");
 }
 
-TEST(AppendJsonStringTest, EveryByteValueGivesValidOutput) {
+TEST(JsonLineTest, EveryByteValueGivesValidOutput) {
   for (int b = 0; b < 256; ++b) {
     const std::string out = Json(std::string(1, static_cast<char>(b)));
     ASSERT_GE(out.size(), 3u);
@@ -83,6 +81,31 @@ TEST(MessageToJsonTest, NoKeyIsNullAndRepeatedHeaderKeepsLastValue) {
             R"({"topic":"t","partition":0,"offset":0,)"
             R"("timestamp":"1970-01-01T00:00:00.000Z","publisher":"",)"
             R"("key":null,"headers":{"b":"2","a":"3"},"value":""})");
+}
+
+TEST(JsonLineTest, LineWithBytesThatAreNotUtf8IsAllAscii) {
+  // nlohmann-json cannot write such bytes as they are; the whole line turns
+  // to ASCII escapes instead, valid characters included.
+  EXPECT_EQ(Json("\xC3\xA9\xff\x7f"), R"("\u00e9\u00ff\u007f")");
+  EXPECT_EQ(Json("\xF0\x9F\x98\x80\x80"), R"("\ud83d\ude00\u0080")");
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  object["caf\xC3\xA9"] = "ok";
+  object["k\xfe"] = "v";
+  EXPECT_EQ(JsonLine(object), R"({"caf\u00e9":"ok","k\u00fe":"v"})");
+  object.erase("k\xfe");
+  EXPECT_EQ(JsonLine(object), "{\"caf\xC3\xA9\":\"ok\"}");
+}
+
+TEST(MessageToJsonTest, DeliveryCountComesLastWhenCounted) {
+  ReceivedMessage m;
+  m.topic = "t";
+  m.key = "k";
+  m.value = "v\xff";
+  m.delivery_count = 2;
+  EXPECT_EQ(MessageToJson(m),
+            R"({"topic":"t","partition":0,"offset":0,)"
+            R"("timestamp":"1970-01-01T00:00:00.000Z","publisher":"",)"
+            R"("key":"k","headers":{},"value":"v\u00ff","delivery_count":2})");
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -9,11 +12,32 @@ namespace chorus {
 namespace {
 
 TEST(PartitionerTest, SameKeyAlwaysSamePartition) {
+  // The partition depends on the key's bytes only: not on where they are
+  // held, nor on which keys were partitioned before.
+  std::vector<uint32_t> first;
   for (int i = 0; i < 100; ++i) {
     const std::string key = "svc-" + std::to_string(i);
-    EXPECT_EQ(PartitionForKey(key, 7), PartitionForKey(key, 7));
-    EXPECT_LT(PartitionForKey(key, 7), 7u);
+    first.push_back(PartitionForKey(key, 7));
+    EXPECT_LT(first.back(), 7u);
   }
+  std::string all;  // every key again, back to back in one buffer
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (int i = 0; i < 100; ++i) {
+    const std::string key = "svc-" + std::to_string(i);
+    spans.emplace_back(all.size(), key.size());
+    all += key;
+  }
+  for (int i = 99; i >= 0; --i) {
+    const std::string_view key =
+        std::string_view(all).substr(spans[i].first, spans[i].second);
+    EXPECT_EQ(PartitionForKey(key, 7), first[i]) << key;
+  }
+  // FNV-1a 64 of the key modulo 7, computed independently.
+  EXPECT_EQ(first[0], 0u);
+  EXPECT_EQ(first[1], 3u);
+  EXPECT_EQ(first[2], 6u);
+  EXPECT_EQ(first[3], 2u);
+  EXPECT_EQ(first[4], 5u);
 }
 
 TEST(PartitionerTest, IsStableAcrossBuilds) {

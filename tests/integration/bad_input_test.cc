@@ -182,12 +182,44 @@ TEST_F(BadInputTest, IllegalTopicNamesAndFiltersAreInvalidArgument) {
 }
 
 TEST_F(BadInputTest, MessageOverTheLimitIsResourceExhausted) {
+  // The client refuses it before sending...
   absl::StatusOr<PublishResult> r =
       client_->PublishAndWait("t.big", {.value = std::string(2000, 'x')});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("limit is 1024"));
   EXPECT_TRUE(client_->PublishAndWait("t.big", {.value = "small"}).ok());
-  ExpectBrokerHealthy();
+
+  // ...and the broker refuses it from a client that does not: the whole
+  // batch, with a message just at the limit before it, is not stored, and
+  // the connection stays open. (A record's body is its key, value and
+  // headers encoded: a 1021-byte value takes 1024 bytes.)
+  RawConnection raw(broker_->address());
+  ASSERT_TRUE(raw.Handshake().ok());
+  std::string at_limit;
+  proto::AppendRecord("", std::string(1021, 'a'), {}, &at_limit);
+  std::string over_limit;
+  proto::AppendRecord("", std::string(1022, 'o'), {}, &over_limit);
+  proto::RecordView record;
+  ASSERT_TRUE(proto::RecordReader(at_limit).Next(&record));
+  ASSERT_EQ(record.body.size(), 1024u);
+  ASSERT_TRUE(proto::RecordReader(over_limit).Next(&record));
+  ASSERT_EQ(record.body.size(), 1025u);
+
+  ASSERT_TRUE(
+      raw.SendFrame(PublishFrame(2, "t.safe", at_limit + over_limit)).ok());
+  absl::StatusOr<wire::Frame> reply = raw.ReadFrame(absl::Seconds(10));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->correlation_id(), 2u);
+  EXPECT_EQ(reply->error().code(), wire::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(reply->error().message(),
+              HasSubstr("message 1 is 1025 bytes; the limit is 1024"));
+  // Just at the limit is accepted.
+  ASSERT_TRUE(raw.SendFrame(PublishFrame(3, "t.big", at_limit)).ok());
+  reply = raw.ReadFrame(absl::Seconds(10));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->correlation_id(), 3u);
+  EXPECT_TRUE(reply->has_publish_ack()) << reply->ShortDebugString();
+  ExpectBrokerHealthy();  // t.safe holds nothing of the refused batch
 }
 
 TEST_F(BadInputTest, UnknownTopicsAreNotFound) {

@@ -5,9 +5,9 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -33,7 +33,14 @@ INSTANTIATE_TEST_SUITE_P(FsyncModes, DurabilityTest,
 
 TEST_P(DurabilityTest, RestartKeepsTopicsAndEveryAcknowledgedMessage) {
   ASSERT_TRUE(client_->CreateTopic("t.kept", {.partitions = 3}).ok());
-  PublishAll(*client_, "t.kept", 300);
+  const std::vector<PublishResult> acks = PublishAll(*client_, "t.kept", 300);
+  ASSERT_EQ(acks.size(), 300u);
+  // Where each message m0..m299 was stored, as its ack said.
+  std::map<std::pair<uint32_t, uint64_t>, std::string> stored;
+  for (int i = 0; i < 300; ++i) {
+    stored[{acks[i].partition, acks[i].offset}] = "m" + std::to_string(i);
+  }
+  ASSERT_EQ(stored.size(), 300u);
   client_.reset();
   absl::StatusOr<int> code = broker_->Stop();
   ASSERT_TRUE(code.ok());
@@ -48,11 +55,12 @@ TEST_P(DurabilityTest, RestartKeepsTopicsAndEveryAcknowledgedMessage) {
   for (const PartitionInfo& p : info->partitions) total += p.next_offset;
   EXPECT_EQ(total, 300u);
 
-  std::vector<Received> got = ReadAll(*client_, "t.kept", 300);
-  std::set<std::string> values;
-  for (const Received& r : got) values.insert(r.value);
-  EXPECT_EQ(values.size(), 300u);
+  // Each message is back at its offset, and nothing else is there.
+  std::vector<Received> got = ReadFromStart(*client_, "t.kept", 300);
+  std::map<std::pair<uint32_t, uint64_t>, std::string> read;
+  for (const Received& r : got) read[{r.partition, r.offset}] = r.value;
   EXPECT_EQ(got.size(), 300u);
+  EXPECT_EQ(read, stored);
 
   // Offsets continue where they stopped.
   absl::StatusOr<PublishResult> next =
@@ -105,7 +113,8 @@ TEST_P(DurabilityTest, KillDuringPublishStreamLosesNoAcknowledgedMessage) {
   }
   ASSERT_TRUE(broker_->Restart().ok());
   client_ = ConnectOrDie(*broker_);
-  std::vector<Received> got = ReadAll(*client_, "t.crash", expected.size());
+  std::vector<Received> got =
+      ReadFromStart(*client_, "t.crash", expected.size());
   ASSERT_GE(got.size(), expected.size());
   // Offsets are dense from 0 and every acked message sits at its offset.
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].offset, i);
@@ -163,7 +172,8 @@ TEST_P(DurabilityTest, SigtermDuringPublishStreamFinishesInFlightAcks) {
   }
   ASSERT_TRUE(broker_->Restart().ok());
   client_ = ConnectOrDie(*broker_);
-  std::vector<Received> got = ReadAll(*client_, "t.term", expected.size());
+  std::vector<Received> got =
+      ReadFromStart(*client_, "t.term", expected.size());
   ASSERT_GE(got.size(), expected.size());
   for (const auto& [offset, value] : expected) {
     ASSERT_EQ(got[offset].value, value) << "offset " << offset;

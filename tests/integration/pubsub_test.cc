@@ -313,22 +313,48 @@ TEST_F(PubSubTest, ReplayToLiveSeamHasNoGapAndNoDuplicateUnderLoad) {
 TEST_F(PubSubTest, OneClientPublishesSafelyFromManyThreads) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2500;
+  constexpr int kMessages = kThreads * kPerThread;
   std::vector<std::thread> threads;
   std::mutex mutex;
-  std::set<uint64_t> offsets;
+  std::map<uint64_t, std::string> acked;  // offset -> value
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (const PublishResult& r :
-           PublishAll(*client_, "t.threads", kPerThread,
-                      "t" + std::to_string(t) + "-")) {
-        std::lock_guard<std::mutex> lock(mutex);
-        offsets.insert(r.offset);
+      const std::string prefix = "t" + std::to_string(t) + "-";
+      const std::vector<PublishResult> results =
+          PublishAll(*client_, "t.threads", kPerThread, prefix);
+      ASSERT_EQ(results.size(), static_cast<size_t>(kPerThread));
+      std::lock_guard<std::mutex> lock(mutex);
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_TRUE(
+            acked.emplace(results[i].offset, prefix + std::to_string(i)).second)
+            << "offset " << results[i].offset << " acked twice";
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  ASSERT_EQ(offsets.size(), static_cast<size_t>(kThreads * kPerThread));
-  EXPECT_EQ(*offsets.rbegin(), kThreads * kPerThread - 1u);
+  ASSERT_EQ(acked.size(), static_cast<size_t>(kMessages));
+  EXPECT_EQ(acked.rbegin()->first, kMessages - 1u);
+
+  // Read back, each message is whole and where its ack said; each thread's
+  // messages keep the order it published them in.
+  Collector collector;
+  SubscribeOptions options;
+  options.start = StartPosition::Earliest();
+  auto sub = client_->Subscribe("t.threads", options, collector.Handler());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  ASSERT_TRUE(collector.WaitFor(kMessages));
+  std::vector<Received> got = collector.Take();
+  ASSERT_EQ(got.size(), static_cast<size_t>(kMessages));
+  std::map<std::string, int> next_of_thread;
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_EQ(got[i].offset, static_cast<uint64_t>(i));
+    ASSERT_EQ(got[i].value, acked[i]) << "offset " << i;
+    const size_t dash = got[i].value.find('-');
+    const std::string thread = got[i].value.substr(0, dash);
+    ASSERT_EQ(got[i].value.substr(dash + 1),
+              std::to_string(next_of_thread[thread]++))
+        << "offset " << i;
+  }
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // Status topics: the last value of each key, snapshots, and stale markers
 // when a publisher's session or lease ends.
 #include <atomic>
+#include <future>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +109,8 @@ TEST_F(StatusTest, SnapshotToLiveSeamUnderConcurrentPublishing) {
   constexpr int kKeys = 100;
   std::atomic<bool> stop{false};
   std::atomic<int> rounds{0};
+  std::atomic<int> failed{0};
+  absl::Status flushed;
   auto publisher = ConnectOrDie(*broker_, "seam-publisher");
   // Each key's values count up: 0, 1, 2, ...
   std::thread writer([&] {
@@ -115,12 +119,14 @@ TEST_F(StatusTest, SnapshotToLiveSeamUnderConcurrentPublishing) {
         publisher->Publish(
             "s.seam",
             Message{.key = absl::StrCat("k", k), .value = absl::StrCat(round)},
-            [](absl::StatusOr<PublishResult>) {});
+            [&](absl::StatusOr<PublishResult> r) {
+              if (!r.ok()) ++failed;
+            });
       }
       rounds = round + 1;
       if (round % 10 == 0) (void)publisher->Flush();
     }
-    (void)publisher->Flush();
+    flushed = publisher->Flush();
   });
   while (rounds.load() < 20) absl::SleepFor(absl::Milliseconds(1));
 
@@ -129,38 +135,49 @@ TEST_F(StatusTest, SnapshotToLiveSeamUnderConcurrentPublishing) {
                                 reader.collector.Handler());
   ASSERT_TRUE(sub.ok()) << sub.status();
   ASSERT_TRUE(reader.WaitForEnds(2));
-  absl::SleepFor(absl::Milliseconds(200));
+  // Keep publishing well past the seam.
+  const int at_seam = rounds.load();
+  while (rounds.load() < at_seam + 20) absl::SleepFor(absl::Milliseconds(1));
   stop = true;
   writer.join();
+  ASSERT_TRUE(flushed.ok()) << flushed;
+  ASSERT_EQ(failed.load(), 0);
   const int final_round = rounds.load() - 1;
-  // Wait until every key's final value has arrived.
-  std::map<std::string, int> last;
-  std::map<std::string, int> seen_count;
-  std::vector<Received> got;
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline) {
-    for (Received& m : reader.collector.Take()) got.push_back(std::move(m));
-    last.clear();
-    bool ordered = true;
-    for (const Received& m : got) {
-      int value = 0;
-      ASSERT_TRUE(absl::SimpleAtoi(m.value, &value));
-      auto [it, fresh] = last.emplace(m.key, value);
-      // No duplicate and no step back: each value at most once, in order.
-      if (!fresh) {
-        ordered = ordered && value > it->second;
-        EXPECT_GT(value, it->second) << m.key;
-        it->second = value;
+
+  // Each key must show its value at the snapshot point, then every later
+  // value once, in order, up to the last: no update lost at the seam, none
+  // repeated, none out of order.
+  std::map<std::string, std::vector<int>> values;
+  auto broken = [&] {
+    for (const auto& [key, seen] : values) {
+      for (size_t i = 1; i < seen.size(); ++i) {
+        if (seen[i] != seen[i - 1] + 1) return true;
       }
     }
-    if (!ordered) break;
-    bool complete = last.size() == kKeys;
-    for (const auto& [key, value] : last) complete &= value == final_round;
-    if (complete) break;
-    absl::SleepFor(absl::Milliseconds(20));
+    return false;
+  };
+  auto complete = [&] {
+    if (values.size() != kKeys) return false;
+    for (const auto& [key, seen] : values) {
+      if (seen.back() != final_round) return false;
+    }
+    return true;
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!complete() && !broken() && absl::Now() < deadline) {
+    reader.collector.WaitFor(1, absl::Milliseconds(100));
+    for (const Received& m : reader.collector.Take()) {
+      int value = 0;
+      ASSERT_TRUE(absl::SimpleAtoi(m.value, &value)) << m.value;
+      values[m.key].push_back(value);
+    }
   }
-  ASSERT_EQ(last.size(), static_cast<size_t>(kKeys));
-  for (const auto& [key, value] : last) EXPECT_EQ(value, final_round) << key;
+  ASSERT_EQ(values.size(), static_cast<size_t>(kKeys));
+  for (const auto& [key, seen] : values) {
+    std::vector<int> expected;
+    for (int v = seen.front(); v <= final_round; ++v) expected.push_back(v);
+    EXPECT_EQ(seen, expected) << key;
+  }
 }
 
 TEST_F(StatusTest, KeysBoundToASessionGoStaleWhenItEnds) {
@@ -178,27 +195,47 @@ TEST_F(StatusTest, KeysBoundToASessionGoStaleWhenItEnds) {
   EXPECT_EQ(got[0].value, "");
   EXPECT_EQ(got[0].publisher, "svc-payments");
   EXPECT_EQ(HeaderOf(got[0], kStale), "session-ended");
-  ASSERT_TRUE(client_->Ping().ok());
-  absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_EQ(watcher.size(), 0u) << "only bound keys go stale";
+  // The session's end posts every marker it makes at once: a marker for
+  // "unbound" would come before a message published after this one.
+  Put(*client_, "s.bind", "sentinel", "after");
+  ASSERT_TRUE(watcher.WaitFor(1));
+  got = watcher.Take();
+  ASSERT_EQ(got.size(), 1u) << "only bound keys go stale";
+  EXPECT_EQ(got[0].key, "sentinel");
 }
 
 TEST_F(StatusTest, AKeyPublishedAgainByOthersIsNotMarkedStale) {
   CreateStatusTopic("s.moved");
+  Collector watcher;
+  auto sub = client_->Subscribe("s.moved", {}, watcher.Handler());
+  ASSERT_TRUE(sub.ok());
   auto first = ConnectOrDie(*broker_, "first");
   Put(*first, "s.moved", "db", "primary", /*bind=*/true);
+  Put(*first, "s.moved", "cache", "warm", /*bind=*/true);
   Put(*client_, "s.moved", "db", "taken-over");
   first->Close();
-  ASSERT_TRUE(ConnectOrDie(*broker_)->Ping().ok());
-  absl::SleepFor(absl::Milliseconds(200));
+  // "cache" is still first's: its marker shows the session's end was
+  // handled; one for "db" would be posted with it, before the sentinel.
+  ASSERT_TRUE(watcher.WaitFor(4));
+  Put(*client_, "s.moved", "sentinel", "after");
+  ASSERT_TRUE(watcher.WaitFor(5));
+  std::vector<std::string> seen;
+  for (const Received& m : watcher.Take()) {
+    seen.push_back(absl::StrCat(m.key, "=", m.value, "/", HeaderOf(m, kStale)));
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre(
+                        "db=primary/", "cache=warm/", "db=taken-over/",
+                        "cache=/session-ended", "sentinel=after/"));
+
   SnapshotReader reader;
-  auto sub = client_->Subscribe("s.moved", reader.Options(),
-                                reader.collector.Handler());
+  auto snapshot_sub = client_->Subscribe("s.moved", reader.Options(),
+                                         reader.collector.Handler());
   ASSERT_TRUE(reader.WaitForEnds(1));
-  std::vector<Received> snapshot = reader.collector.Take();
-  ASSERT_EQ(snapshot.size(), 1u);
-  EXPECT_EQ(snapshot[0].value, "taken-over");
-  EXPECT_EQ(HeaderOf(snapshot[0], kStale), "");
+  std::map<std::string, std::string> table;
+  for (const Received& m : reader.collector.Take()) {
+    table[m.key] = absl::StrCat(m.value, "/", HeaderOf(m, kStale));
+  }
+  EXPECT_EQ(table["db"], "taken-over/");
 }
 
 TEST_F(StatusTest, LeasesKeepKeysLiveUntilTheyRunOut) {
@@ -209,12 +246,17 @@ TEST_F(StatusTest, LeasesKeepKeysLiveUntilTheyRunOut) {
   Collector watcher;
   auto sub = client_->Subscribe("s.lease", {}, watcher.Handler());
   ASSERT_TRUE(sub.ok());
-  // Kept alive: nothing goes stale.
+  // Kept alive: nothing goes stale (a marker would come before a message
+  // published after the keep-alives).
   for (int i = 0; i < 8; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
     ASSERT_TRUE(client_->KeepAlive(*lease).ok());
   }
-  EXPECT_EQ(watcher.size(), 0u);
+  Put(*client_, "s.lease", "sentinel", "after");
+  ASSERT_TRUE(watcher.WaitFor(1));
+  std::vector<Received> kept = watcher.Take();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].key, "sentinel");
   // Left alone: it runs out and the key goes stale.
   ASSERT_TRUE(watcher.WaitFor(1, absl::Seconds(5)));
   std::vector<Received> got = watcher.Take();
@@ -269,7 +311,19 @@ TEST_F(StatusTest, SnapshotOfAHundredThousandKeys) {
   ASSERT_TRUE(sub.ok()) << sub.status();
   ASSERT_TRUE(reader.WaitForEnds(4, absl::Seconds(60)));
   const absl::Duration took = absl::Now() - start;
-  EXPECT_EQ(reader.collector.size(), static_cast<size_t>(kKeys));
+  // Every key once, with its value.
+  std::vector<Received> snapshot = reader.collector.Take();
+  EXPECT_EQ(snapshot.size(), static_cast<size_t>(kKeys));
+  std::set<std::string> keys;
+  int wrong_values = 0;
+  for (const Received& m : snapshot) {
+    keys.insert(m.key);
+    if (m.value != "up") ++wrong_values;
+  }
+  std::set<std::string> expected;
+  for (int k = 0; k < kKeys; ++k) expected.insert(absl::StrCat("host-", k));
+  EXPECT_TRUE(keys == expected) << keys.size() << " distinct keys";
+  EXPECT_EQ(wrong_values, 0);
   // For the closing note; no timing is asserted.
   std::cout << "snapshot of " << kKeys << " keys over 4 partitions took "
             << absl::FormatDuration(took) << "\n";

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -37,9 +40,18 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   if (options.stderr_path.empty() && pipe2(err, O_CLOEXEC) != 0) {
     return Errno("pipe");
   }
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
-  for (const std::string& e : options.env) env_strings.push_back(e);
+  // The options' entries replace the test's own of the same name (getenv
+  // would find the first of two).
+  std::vector<std::string> env_strings = options.env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry = *e;
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    if (std::none_of(
+            options.env.begin(), options.env.end(),
+            [&](const std::string& own) { return own.rfind(name, 0) == 0; })) {
+      env_strings.emplace_back(entry);
+    }
+  }
   std::vector<char*> env;
   for (std::string& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
@@ -48,9 +60,14 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return Errno("fork");
   if (pid == 0) {
+    // Dies with the test: a test killed by its timeout or a crash must not
+    // leave brokers or etcd members running (each etcd burns CPU for ever).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(in[0], STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     if (options.stderr_path.empty()) {

@@ -35,7 +35,8 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
 class Subprocess {
  public:
   struct Options {
-    // Extra environment entries "NAME=VALUE" on top of the test's own.
+    // Extra environment entries "NAME=VALUE" on top of the test's own,
+    // replacing those of the same name.
     std::vector<std::string> env;
     // File that receives the child's stderr; empty: a pipe read by
     // ReadStderr.

@@ -57,6 +57,14 @@ bool Collector::WaitUntil(
                          [&] { return done(messages_); });
 }
 
+bool Collector::WaitUntil(
+    const std::function<bool(const std::vector<Received>&)>& done,
+    absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return chorus::WaitFor(changed_, lock, timeout,
+                         [&] { return done(messages_); });
+}
+
 std::vector<Received> Collector::Take() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::move(messages_);
@@ -163,6 +171,18 @@ std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,
     if (result.ok()) results.push_back(*result);
   }
   return results;
+}
+
+std::vector<Received> ReadFromStart(Client& client, const std::string& topic,
+                                    size_t expected) {
+  Collector collector;
+  SubscribeOptions options;
+  options.start = StartPosition::Earliest();
+  auto sub = client.Subscribe(topic, options, collector.Handler());
+  EXPECT_TRUE(sub.ok()) << sub.status();
+  EXPECT_TRUE(collector.WaitFor(expected));
+  EXPECT_TRUE(client.Ping().ok());
+  return collector.Take();
 }
 
 void BrokerTest::SetUp() {

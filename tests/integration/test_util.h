@@ -48,8 +48,8 @@ class Collector {
   Client::MessageHandler Handler();
   // Waits until at least `count` messages arrived; false on timeout.
   bool WaitFor(size_t count, absl::Duration timeout = absl::Seconds(20));
-  // Waits until `done` holds for the messages so far (checked as each
-  // arrives, under the collector's lock); false on timeout.
+  // Waits until `done` holds for the messages held (received and not yet
+  // taken); false on timeout.
   bool WaitUntil(const std::function<bool(const std::vector<Received>&)>& done,
                  absl::Duration timeout = absl::Seconds(20));
   std::vector<Received> Take();
@@ -112,6 +112,11 @@ wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
 std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,
                                       int count,
                                       const std::string& prefix = "m");
+
+// Reads the stored messages of `topic` from the start until `expected` have
+// arrived (failing the test if they do not), and returns what came.
+std::vector<Received> ReadFromStart(Client& client, const std::string& topic,
+                                    size_t expected);
 
 class BrokerTest : public ::testing::Test {
  protected:

@@ -1,5 +1,6 @@
 #include "proto/frame_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -127,9 +128,14 @@ TEST(FrameDecoderTest, EmptyFrameDecodesToNoBody) {
 TEST(FrameDecoderTest, PrepareBufferReusesSpaceAfterDecodedFrames) {
   const std::string bytes = EncodeAll(SampleFrames());
   FrameDecoder decoder(kDefaultMaxFrameBytes);
+  const char* start = nullptr;
   for (int round = 0; round < 100; ++round) {
     std::span<char> space = decoder.PrepareBuffer(bytes.size());
     ASSERT_GE(space.size(), bytes.size());
+    // Everything before was decoded: its space is handed out again, from
+    // the start of the same buffer.
+    if (round == 0) start = space.data();
+    EXPECT_EQ(space.data(), start) << "round " << round;
     std::memcpy(space.data(), bytes.data(), bytes.size());
     decoder.Commit(bytes.size());
     wire::Frame frame;
@@ -137,6 +143,33 @@ TEST(FrameDecoderTest, PrepareBufferReusesSpaceAfterDecodedFrames) {
     while (*decoder.Next(&frame)) ++frames;
     EXPECT_EQ(frames, 3);
   }
+}
+
+TEST(FrameDecoderTest, PrepareBufferMovesAPartialFrameForwardInsteadOfGrowing) {
+  // A stream read in pieces that end mid-frame, as socket reads do: the
+  // undecoded tail moves to the front, so the buffer stays within a small
+  // multiple of a piece and a frame (grown by doubling) however long the
+  // stream runs.
+  const std::string bytes = EncodeAll(SampleFrames());
+  std::string stream;
+  for (int i = 0; i < 100; ++i) stream += bytes;
+  const size_t piece = bytes.size() * 2 / 3 + 1;
+  const size_t bound = 2 * (bytes.size() + piece);
+  FrameDecoder decoder(kDefaultMaxFrameBytes);
+  int frames = 0;
+  for (size_t offset = 0; offset < stream.size();) {
+    const size_t n = std::min(piece, stream.size() - offset);
+    std::span<char> space = decoder.PrepareBuffer(piece);
+    ASSERT_GE(space.size(), piece);
+    ASSERT_LE(space.size(), bound) << "at stream offset " << offset;
+    std::memcpy(space.data(), stream.data() + offset, n);
+    decoder.Commit(n);
+    offset += n;
+    wire::Frame frame;
+    while (*decoder.Next(&frame)) ++frames;
+  }
+  EXPECT_EQ(frames, 300);
+  EXPECT_EQ(decoder.buffered_bytes(), 0u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/sync.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -154,8 +155,25 @@ TEST(StoreTest, AlwaysGroupCommitsConcurrentCommitters) {
                        Store::Open(Options(dir, FsyncMode::kAlways)));
   constexpr int kThreads = 4;
   constexpr int kCommitsPerThread = 100;
-  std::vector<std::atomic<int>> calls(kThreads * kCommitsPerThread);
-  std::latch done(kThreads * kCommitsPerThread);
+  constexpr int kCommits = 1 + kThreads * kCommitsPerThread;
+  std::vector<std::atomic<int>> calls(kCommits);
+  std::latch done(kCommits);
+  auto callback = [&](int id) {
+    return [&, id](absl::Status status) {
+      EXPECT_OK(status);
+      if (calls[id]++ == 0) done.count_down();
+    };
+  };
+  const uint64_t syncs_before = store->wal_syncs();
+  // The first commit's callback holds the sync thread, as a slow fsync
+  // would, until every other commit has been written and queued.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<PartitionLog> first_log,
+                       PartitionLog::Open(store.get(), kThreads + 1));
+  Notification all_queued;
+  store->Commit(OneBatch(*first_log), [&](absl::Status status) {
+    all_queued.WaitForNotification();
+    callback(0)(status);
+  });
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -164,16 +182,19 @@ TEST(StoreTest, AlwaysGroupCommitsConcurrentCommitters) {
           PartitionLog::Open(store.get(), t + 1);
       ASSERT_OK(log);
       for (int i = 0; i < kCommitsPerThread; ++i) {
-        const int id = t * kCommitsPerThread + i;
-        store->Commit(OneBatch(**log), [&, id](absl::Status status) {
-          EXPECT_OK(status);
-          if (calls[id]++ == 0) done.count_down();
-        });
+        store->Commit(OneBatch(**log), callback(1 + t * kCommitsPerThread + i));
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
+  all_queued.Notify();
   done.wait();
+  // One fsync for the first commit and one shared by all that were queued
+  // behind it (or a single one, if they all came before the first).
+  const uint64_t syncs = store->wal_syncs() - syncs_before;
+  EXPECT_GE(syncs, 1u);
+  EXPECT_LE(syncs, 2u) << "for " << kCommits << " commits";
+  first_log.reset();
   store.reset();
   for (const std::atomic<int>& count : calls) EXPECT_EQ(count.load(), 1);
 }
