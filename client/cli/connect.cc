@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/files.h"
-#include "common/status_macros.h"
 #include "common/string_views.h"
 
 namespace chorus::cli {
@@ -35,9 +34,8 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectForCommand(
     }
     options.auth_token = std::string(absl::StripAsciiWhitespace(*token));
   }
-  // Checked here for the CLI's error message; the library tries the
-  // servers in order and keeps the list to reconnect through.
-  CHORUS_RETURN_IF_ERROR(ParseServerList(line.server).status());
+  // The list was checked with the flags; the library tries the servers in
+  // order and keeps them to reconnect through.
   return Client::Connect(line.server, options);
 }
 
