@@ -57,14 +57,6 @@ bool Collector::WaitUntil(
                          [&] { return done(messages_); });
 }
 
-bool Collector::WaitUntil(
-    const std::function<bool(const std::vector<Received>&)>& done,
-    absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return chorus::WaitFor(changed_, lock, timeout,
-                         [&] { return done(messages_); });
-}
-
 std::vector<Received> Collector::Take() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::move(messages_);
