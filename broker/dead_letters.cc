@@ -24,7 +24,7 @@ void DeadLetters::Publish(const std::string& topic, std::string records,
       [partition, records = std::move(records),
        publisher = std::move(publisher)]() mutable {
         partition->Append(
-            std::move(records), 1, publisher,
+            std::move(records), 1, publisher, {},
             [topic = partition->topic()](absl::StatusOr<AppendResult> result) {
               if (result.ok()) return;
               Log(LogLevel::kError, "dead-letter",

@@ -71,6 +71,10 @@ absl::StatusOr<std::shared_ptr<const DeliveryBatch>> DeliveryBatch::FromStored(
   storage::StoredBatchHeader sliced = header;
   sliced.base_offset = first;
   sliced.count = static_cast<uint32_t>(last - first);
+  // The sequence is that of the first record: it moves with the slice.
+  if (sliced.producer_id != 0) {
+    sliced.producer_sequence += first - header.base_offset;
+  }
   batch->base_offset = sliced.base_offset;
   batch->count = sliced.count;
   storage::AppendStoredBatch(

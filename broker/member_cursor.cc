@@ -77,11 +77,15 @@ void MemberCursor::Close() {
   WithCursor([id = member_id_](TrackedCursor& cursor) { cursor.Leave(id); });
 }
 
-void MemberCursor::Started(absl::Status status) {
+void MemberCursor::Started(absl::StatusOr<uint64_t> position) {
   if (closed_) return;
-  started_ = status.ok();
-  if (!started_) closed_ = true;
-  owner_->CursorStarted(status);
+  started_ = position.ok();
+  if (!started_) {
+    closed_ = true;
+    owner_->CursorStarted(position.status());
+  } else {
+    owner_->CursorStartedAt(*partition_, *position);
+  }
   Pump();
 }
 

@@ -44,7 +44,7 @@ class MemberCursor : public Cursor,
 
   // TrackedMember
   Shard* shard() const override { return shard_; }
-  void Started(absl::Status status) override;
+  void Started(absl::StatusOr<uint64_t> position) override;
   void Deliver(std::vector<TrackedDelivery> deliveries) override;
   void Removed() override;
   void Failed(absl::Status status) override;

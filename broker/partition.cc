@@ -24,36 +24,55 @@ Partition::Partition(std::string topic, uint32_t index, Shard* shard,
       committed_end_(log_->next_offset()),
       start_offset_(log_->start_offset()) {}
 
+absl::Status Partition::Unavailable() const {
+  return absl::InternalError(
+      absl::StrCat("partition ", topic_, "/", index_,
+                   " is unavailable after a storage failure"));
+}
+
 void Partition::Append(std::string records, uint32_t count,
-                       std::string_view publisher, AppendDone done) {
+                       std::string_view publisher,
+                       storage::ProducerStamp producer, AppendDone done) {
   if (removed_) {
     done(absl::NotFoundError(absl::StrCat("topic ", topic_, " was deleted")));
     return;
   }
   if (failed_) {
-    done(absl::InternalError(
-        absl::StrCat("partition ", topic_, "/", index_,
-                     " is unavailable after a storage failure")));
+    done(Unavailable());
     return;
   }
+  if (producer.id != 0 && !AdmitProducerBatch(producer, count, done)) return;
   auto batch = std::make_shared<DeliveryBatch>();
   AppendDeliveryHead(topic_, index_, &batch->body);
   GroupCommit& commit = shard_->group_commit();
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   const storage::StoredBatchHeader header =
-      log_->Append(records, count, publisher, absl::ToUnixMillis(absl::Now()),
-                   commit.Batch(), &batch->body);
+      log_->Append(records, count, publisher, now_ms, commit.Batch(),
+                   &batch->body, producer);
   batch->base_offset = header.base_offset;
   batch->count = header.count;
   batch->publisher = std::string(publisher);
   if (status_topic_) StageKeys(records, header, commit.Batch());
+  if (producer.id != 0) {
+    producers_->Record(producer.id,
+                       {producer.sequence, header.base_offset, count}, now_ms);
+    ScheduleProducerWrites();
+  }
   commit.OnStored([self = shared_from_this(), batch = std::move(batch),
                    done = std::move(done)](absl::Status status) mutable {
     if (!status.ok()) {
-      self->failed_ = true;
-      Log(LogLevel::kError, "partition",
-          absl::StrCat(
-              self->topic_, "/", self->index_,
-              ": append failed, partition disabled: ", status.ToString()));
+      if (!self->failed_) {
+        self->failed_ = true;
+        // Nothing at or past the committed end was stored: the producer
+        // table must not claim it.
+        if (self->producers_) {
+          self->producers_->ForgetFrom(self->committed_end());
+        }
+        Log(LogLevel::kError, "partition",
+            absl::StrCat(
+                self->topic_, "/", self->index_,
+                ": append failed, partition disabled: ", status.ToString()));
+      }
       done(status);
       return;
     }
@@ -61,6 +80,83 @@ void Partition::Append(std::string records, uint32_t count,
     self->Committed(std::move(batch));
     done(result);
   });
+}
+
+bool Partition::AdmitProducerBatch(storage::ProducerStamp producer,
+                                   uint32_t count, AppendDone& done) {
+  if (producers_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<storage::ProducerTable>> loaded =
+        storage::ProducerTable::Load(log_->store(), log_->partition_id());
+    if (!loaded.ok()) {
+      done(loaded.status());
+      return false;
+    }
+    producers_ = *std::move(loaded);
+  }
+  using Verdict = storage::ProducerTable::Verdict;
+  const Verdict verdict =
+      producers_->Classify(producer.id, producer.sequence, count);
+  const std::string where = absl::StrCat(topic_, "/", index_);
+  switch (verdict.kind) {
+    case Verdict::kNext:
+      return true;
+    case Verdict::kDuplicate:
+      AnswerDuplicate(verdict.original, std::move(done));
+      return false;
+    case Verdict::kGap:
+      done(absl::OutOfRangeError(
+          absl::StrCat("producer ", producer.id, " is at sequence ",
+                       verdict.expected, " on ", where, "; its batch at ",
+                       producer.sequence, " would leave a gap")));
+      return false;
+    case Verdict::kForgotten:
+      done(absl::AlreadyExistsError(absl::StrCat(
+          "producer ", producer.id, " sequence ", producer.sequence, " on ",
+          where, " was stored before the last ",
+          storage::ProducerTable::kBatchesKept,
+          " batches kept: its offsets are no longer known")));
+      return false;
+    case Verdict::kMismatch:
+      done(absl::InvalidArgumentError(absl::StrCat(
+          "producer ", producer.id, " sequence ", producer.sequence, " on ",
+          where, " does not start a stored batch of ", count, " records")));
+      return false;
+  }
+  return false;
+}
+
+void Partition::AnswerDuplicate(const storage::ProducerTable::Batch& original,
+                                AppendDone done) {
+  const AppendResult result{original.base_offset, original.count};
+  const uint64_t end = original.base_offset + original.count;
+  if (committed_end() >= end) {
+    done(result);
+    return;
+  }
+  // The first copy is still being committed: answer after it, from the
+  // next commit (commits complete in order).
+  GroupCommit& commit = shard_->group_commit();
+  commit.Batch();
+  commit.OnStored([self = shared_from_this(), result, end,
+                   done = std::move(done)](absl::Status) mutable {
+    if (self->committed_end() >= end) {
+      done(result);
+    } else {
+      done(self->Unavailable());
+    }
+  });
+}
+
+void Partition::ScheduleProducerWrites() {
+  if (producer_writes_scheduled_) return;
+  producer_writes_scheduled_ = true;
+  shard_->group_commit().BeforeCommit(
+      [self = shared_from_this()](storage::CommitBatch* commit) {
+        self->producer_writes_scheduled_ = false;
+        // Removed: the partition's rows were deleted in this commit already.
+        if (self->removed_ || self->failed_) return;
+        self->producers_->StageWrites(commit);
+      });
 }
 
 void Partition::StageKeys(std::string_view records,
@@ -75,6 +171,9 @@ void Partition::StageKeys(std::string_view records,
     storage::StoredBatchHeader one = header;
     one.base_offset = offset;
     one.count = 1;
+    if (one.producer_id != 0) {
+      one.producer_sequence += offset - header.base_offset;
+    }
     entry.clear();
     storage::AppendStoredBatch(one, record.encoded, &entry);
     keys.StagePut(log_->partition_id(), record.key, entry, commit);
@@ -105,7 +204,7 @@ void Partition::MarkStale(std::string key, uint64_t offset, std::string reason,
   std::string records;
   const proto::HeaderPair stale[] = {{std::string(kStaleHeader), reason}};
   proto::AppendRecord(key, "", stale, &records);
-  Append(std::move(records), 1, publisher,
+  Append(std::move(records), 1, publisher, {},
          [topic = topic_, key](absl::StatusOr<AppendResult> result) {
            if (result.ok()) return;
            Log(LogLevel::kError, "status",

@@ -8,7 +8,7 @@
 // bound its own log reads.
 //
 //   // on partition->shard():
-//   partition->Append(std::move(records), count, "svc-a",
+//   partition->Append(std::move(records), count, "svc-a", {producer, seq},
 //                     [](absl::StatusOr<AppendResult> r) { ... });
 #ifndef CHORUS_BROKER_PARTITION_H_
 #define CHORUS_BROKER_PARTITION_H_
@@ -29,6 +29,7 @@
 #include "broker/tracked_cursor.h"
 #include "proto/protocol.pb.h"
 #include "storage/partition_log.h"
+#include "storage/producer_table.h"
 
 namespace chorus::broker {
 
@@ -73,8 +74,16 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // then refuses further appends: its offsets can no longer be trusted).
   // A status topic stages each keyed record into its KeyTable in the same
   // commit.
+  //
+  // With a producer (id not 0) the batch is idempotent (ProducerTable): a
+  // batch stored before — or staged and not yet committed — is not stored
+  // again; `done` gets its original offsets once it is committed. Errors
+  // then also: kOutOfRange when the sequence skips ahead of the producer's
+  // next, kAlreadyExists for a batch older than the ones remembered,
+  // kInvalidArgument for a sequence inside a stored batch or with another
+  // count, and the store's errors when the producer rows cannot be loaded.
   void Append(std::string records, uint32_t count, std::string_view publisher,
-              AppendDone done);
+              storage::ProducerStamp producer, AppendDone done);
 
   // Status topics: publishes a stale marker for `key` (empty value, header
   // "chorus-stale: <reason>") unless the key's last value is no longer the
@@ -115,6 +124,16 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
  private:
   void Committed(std::shared_ptr<const DeliveryBatch> batch);
+  absl::Status Unavailable() const;
+  // Idempotent appends: the verdict on `producer`'s batch; true if it is to
+  // be appended, else `done` has been (or will be) answered.
+  bool AdmitProducerBatch(storage::ProducerStamp producer, uint32_t count,
+                          AppendDone& done);
+  // A duplicate of `original`: answered with its offsets once committed.
+  void AnswerDuplicate(const storage::ProducerTable::Batch& original,
+                       AppendDone done);
+  // Stages the changed producer rows once, at the end of the turn.
+  void ScheduleProducerWrites();
   void StageKeys(std::string_view records,
                  const storage::StoredBatchHeader& header,
                  storage::CommitBatch* commit);
@@ -130,6 +149,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::atomic<uint64_t> start_offset_;
   bool failed_ = false;
   bool removed_ = false;
+  // Loaded on the first idempotent append: a partition that never gets one
+  // costs nothing more.
+  std::unique_ptr<storage::ProducerTable> producers_;
+  bool producer_writes_scheduled_ = false;
 
   std::vector<std::shared_ptr<PartitionCursor>> cursors_;
   // Cursors grouped by the shard they live on, rebuilt when cursors change,

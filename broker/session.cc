@@ -21,11 +21,25 @@ constexpr size_t kMaxReadChunkBytes = 64 * 1024;
 constexpr size_t kMaxWriteFrames = 256;
 constexpr size_t kMaxWriteBytes = 1 << 20;
 
+std::string EndpointName(const asio::ip::tcp::endpoint& endpoint) {
+  const asio::ip::address address = endpoint.address();
+  return address.is_v6()
+             ? absl::StrCat("[", address.to_string(), "]:", endpoint.port())
+             : absl::StrCat(address.to_string(), ":", endpoint.port());
+}
+
 std::string PeerName(const asio::ip::tcp::socket& socket) {
   std::error_code ec;
   asio::ip::tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return "unknown peer";
-  return absl::StrCat(peer.address().to_string(), ":", peer.port());
+  return EndpointName(peer);
+}
+
+std::string LocalName(const asio::ip::tcp::socket& socket) {
+  std::error_code ec;
+  asio::ip::tcp::endpoint local = socket.local_endpoint(ec);
+  if (ec) return "";
+  return EndpointName(local);
 }
 
 }  // namespace
@@ -36,6 +50,7 @@ Session::Session(asio::ip::tcp::socket socket, Shard* shard,
       shard_(shard),
       context_(context),
       peer_(PeerName(socket_)),
+      local_address_(LocalName(socket_)),
       decoder_(context.options->max_frame_bytes),
       read_chunk_bytes_(kMinReadChunkBytes),
       accepted_at_(Clock::now()),
@@ -189,6 +204,10 @@ asio::awaitable<void> Session::WriteLoop(
 }
 
 void Session::Finish() {
+  if (watching_metadata_) {
+    watching_metadata_ = false;
+    context_.registry->UnwatchMetadata(this);
+  }
   stop_reading_ = true;
   Close();
   CloseSubscriptions();
@@ -248,11 +267,28 @@ void Session::Fatal(const absl::Status& status) {
 
 void Session::FailSubscription(uint64_t subscription_id,
                                const absl::Status& status) {
-  // The protocol has no per-subscription error push yet: the subscriber
-  // hears it as the connection's error (its on_error gets the status).
-  Fatal(absl::Status(
-      status.code(),
-      absl::StrCat("subscription ", subscription_id, ": ", status.message())));
+  if (!subscriptions_.contains(subscription_id)) return;
+  wire::Frame frame;
+  wire::SubscriptionEnded* ended = frame.mutable_subscription_ended();
+  ended->set_subscription_id(subscription_id);
+  proto::StatusToWire(status, ended->mutable_status());
+  Reply(0, frame);
+  // Not from inside the cursor that failed: it is still on the stack.
+  asio::post(shard_->executor(), [self = shared_from_this(), subscription_id] {
+    self->CloseSubscription(subscription_id);
+  });
+}
+
+void Session::OnMetadataChanged(uint64_t version) {
+  if (metadata_push_posted_.exchange(true)) return;
+  asio::post(shard_->executor(), [self = shared_from_this(), version] {
+    self->metadata_push_posted_.store(false);
+    wire::Frame frame;
+    // The latest version: later changes meanwhile share this push.
+    frame.mutable_metadata_changed()->set_version(
+        std::max(version, self->context_.registry->metadata_version()));
+    self->Reply(0, frame);
+  });
 }
 
 void Session::CheckTimeouts(Clock::time_point now) {

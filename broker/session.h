@@ -54,7 +54,8 @@ struct SessionContext {
 };
 
 class Session : public std::enable_shared_from_this<Session>,
-                public DeliverySink {
+                public DeliverySink,
+                public MetadataWatcher {
  public:
   Session(asio::ip::tcp::socket socket, Shard* shard, SessionContext context);
   ~Session() override;
@@ -81,6 +82,10 @@ class Session : public std::enable_shared_from_this<Session>,
                    uint32_t partition) override;
   void FailSubscription(uint64_t subscription_id,
                         const absl::Status& status) override;
+
+  // MetadataWatcher (any thread): pushes MetadataChanged, one for changes
+  // that come close together.
+  void OnMetadataChanged(uint64_t version) override;
 
  private:
   struct Outbound {
@@ -110,6 +115,9 @@ class Session : public std::enable_shared_from_this<Session>,
   void HandleDescribeTopic(uint64_t correlation_id, absl::string_view name);
   void HandleListTopics(uint64_t correlation_id);
   void HandleDeleteTopic(uint64_t correlation_id, absl::string_view name);
+  // Metadata on a single node (session_metadata.cc).
+  void HandleMetadata(uint64_t correlation_id, const wire::Metadata& request);
+  void AddTopicMetadata(const Topic& topic, wire::TopicMetadata* out) const;
   absl::StatusOr<std::shared_ptr<Topic>> TopicForPublish(
       absl::string_view name);
   void DescribeInto(std::shared_ptr<Topic> topic, uint64_t correlation_id);
@@ -159,11 +167,16 @@ class Session : public std::enable_shared_from_this<Session>,
   Shard* const shard_;
   const SessionContext context_;
   std::string peer_;
+  // HOST:PORT of this end of the connection: the address this client
+  // reaches the broker at (Metadata).
+  std::string local_address_;
   proto::FrameDecoder decoder_;
   size_t read_chunk_bytes_;  // grows while reads fill it (session.cc)
   wire::Frame frame_;        // reused by the reader
 
   bool greeted_ = false;
+  bool watching_metadata_ = false;
+  std::atomic<bool> metadata_push_posted_{false};
   std::string client_name_;
   bool stop_reading_ = false;
   bool reader_done_ = false;

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/partition.h"
-#include "broker/partitioner.h"
 #include "broker/session.h"
+#include "common/partitioner.h"
 #include "proto/records.h"
 
 namespace chorus::broker {
@@ -112,6 +112,8 @@ void Session::HandleFrame(wire::Frame& frame) {
       return HandleKeepAlive(id, frame.keep_alive().lease_id());
     case wire::Frame::kRevokeLease:
       return HandleRevokeLease(id, frame.revoke_lease().lease_id());
+    case wire::Frame::kMetadata:
+      return HandleMetadata(id, frame.metadata());
     case wire::Frame::kPing: {
       wire::Frame reply;
       reply.mutable_pong();
@@ -141,6 +143,10 @@ void Session::HandleHello(uint64_t correlation_id, const wire::Hello& hello) {
   }
   greeted_ = true;
   client_name_ = hello.client_name();
+  if (hello.watch_metadata()) {
+    watching_metadata_ = true;
+    context_.registry->WatchMetadata(shared_from_this(), this);
+  }
   wire::Frame reply;
   wire::Welcome* welcome = reply.mutable_welcome();
   welcome->set_protocol_version(proto::kProtocolVersion);
@@ -178,6 +184,14 @@ absl::StatusOr<std::shared_ptr<Topic>> Session::TopicForPublish(
 }
 
 void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
+  if (publish.producer_id() != 0 && !publish.has_partition()) {
+    // A sequence counts records per partition: the broker cannot spread an
+    // idempotent batch over partitions.
+    return ReplyError(
+        correlation_id,
+        absl::InvalidArgumentError(
+            "an idempotent publish (producer_id set) must name its partition"));
+  }
   absl::StatusOr<std::shared_ptr<Topic>> found =
       TopicForPublish(publish.topic());
   if (!found.ok()) return ReplyError(correlation_id, found.status());
@@ -299,13 +313,15 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
         self->WakeWriter();
       });
     };
-    asio::dispatch(
-        partition->shard()->executor(),
-        [partition, records = std::move(part.records), count = part.count,
-         publisher = client_name_, on_stored = std::move(on_stored)]() mutable {
-          partition->Append(std::move(records), count, publisher,
-                            std::move(on_stored));
-        });
+    const storage::ProducerStamp producer{publish.producer_id(),
+                                          publish.sequence()};
+    asio::dispatch(partition->shard()->executor(),
+                   [partition, records = std::move(part.records),
+                    count = part.count, publisher = client_name_, producer,
+                    on_stored = std::move(on_stored)]() mutable {
+                     partition->Append(std::move(records), count, publisher,
+                                       producer, std::move(on_stored));
+                   });
   }
 }
 

@@ -78,6 +78,11 @@ absl::StatusOr<SubscriptionSpec> Session::SpecFor(
                         .credit_messages = subscribe.credit_messages(),
                         .credit_bytes = subscribe.credit_bytes(),
                         .from_publisher = subscribe.from_publisher()};
+  if (subscribe.name().empty()) {
+    for (const wire::ResumePoint& point : subscribe.resume()) {
+      spec.resume[{point.topic(), point.partition()}] = point.offset();
+    }
+  }
   if (!subscribe.name().empty()) {
     absl::StatusOr<wire::SubscriptionRecord> record =
         context_.catalog->Acquire(subscribe);
@@ -135,7 +140,17 @@ void Session::HandleSubscribe(uint64_t correlation_id,
           return;
         }
         wire::Frame reply;
-        reply.mutable_subscribe_ack()->set_subscription_id(id);
+        wire::SubscribeAck* ack = reply.mutable_subscribe_ack();
+        ack->set_subscription_id(id);
+        if (auto it = self->subscriptions_.find(id);
+            it != self->subscriptions_.end()) {
+          for (StartedAt& at : it->second->TakeStarted()) {
+            wire::ResumePoint* point = ack->add_started();
+            point->set_topic(std::move(at.topic));
+            point->set_partition(at.partition);
+            point->set_offset(at.offset);
+          }
+        }
         self->Reply(correlation_id, reply);
       });
 }

@@ -21,8 +21,16 @@ storage::CommitBatch* GroupCommit::Batch() {
 
 void GroupCommit::OnStored(Done done) { waiting_.push_back(std::move(done)); }
 
+void GroupCommit::BeforeCommit(
+    absl::AnyInvocable<void(storage::CommitBatch*)> stage) {
+  before_commit_.push_back(std::move(stage));
+}
+
 void GroupCommit::CommitNow() {
   scheduled_ = false;
+  std::vector<absl::AnyInvocable<void(storage::CommitBatch*)>> stages;
+  stages.swap(before_commit_);
+  for (auto& stage : stages) stage(&batch_);
   auto waiting = std::make_shared<std::vector<Done>>(std::move(waiting_));
   waiting_.clear();
   // The batch leaves batch_ before the store sees it: the store calls back

@@ -42,6 +42,11 @@ class GroupCommit {
   // Runs `done` on this shard once the current batch is stored (or failed).
   // Callbacks run in the order they were registered.
   void OnStored(Done done);
+  // Runs `stage` at the end of the turn, just before the current batch is
+  // committed, to add writes that sum up the turn (a partition's producer
+  // rows: one put each, however many appends changed them). Call after
+  // Batch() in the same turn.
+  void BeforeCommit(absl::AnyInvocable<void(storage::CommitBatch*)> stage);
 
  private:
   void CommitNow();
@@ -50,6 +55,7 @@ class GroupCommit {
   asio::io_context::executor_type executor_;
   storage::CommitBatch batch_;
   std::vector<Done> waiting_;
+  std::vector<absl::AnyInvocable<void(storage::CommitBatch*)>> before_commit_;
   bool scheduled_ = false;
 };
 

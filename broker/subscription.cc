@@ -1,6 +1,8 @@
 #include "broker/subscription.h"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -51,7 +53,7 @@ void PartitionCursor::Start(absl::StatusOr<uint64_t> offset) {
   }
   started_ = true;
   next_ = *offset;
-  owner_->CursorStarted(absl::OkStatus());
+  owner_->CursorStartedAt(*partition_, next_);
   Pump();
 }
 
@@ -211,13 +213,33 @@ Subscription::~Subscription() { Close(); }
 void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
                                bool newly_created) {
   if (closed_) return;
+  // Where a resumed subscription goes on in `partition`, if it does.
+  auto resume_at = [&](const Partition& partition) -> std::optional<uint64_t> {
+    if (newly_created || spec_.resume.empty()) return std::nullopt;
+    auto it = spec_.resume.find(std::make_pair(topic->name, partition.index()));
+    if (it == spec_.resume.end()) return std::nullopt;
+    return it->second;
+  };
+  auto offset_start = [](uint64_t offset) {
+    wire::StartPosition start;
+    start.set_kind(wire::StartPosition::OFFSET);
+    start.set_value(static_cast<int64_t>(
+        std::min<uint64_t>(offset, std::numeric_limits<int64_t>::max())));
+    return start;
+  };
   if (spec_.tracking.has_value()) {
     for (const std::shared_ptr<Partition>& partition : topic->partitions) {
       auto member = std::make_shared<MemberCursor>(this, partition, shard_);
       cursors_.push_back(member);
       members_[{topic->name, partition->index()}] = member;
       ++pending_starts_;
-      member->Join(*spec_.tracking, topic->created_ms, dead_letters_);
+      if (std::optional<uint64_t> offset = resume_at(*partition)) {
+        TrackingConfig config = *spec_.tracking;
+        config.start = offset_start(*offset);
+        member->Join(config, topic->created_ms, dead_letters_);
+      } else {
+        member->Join(*spec_.tracking, topic->created_ms, dead_letters_);
+      }
     }
     return;
   }
@@ -226,14 +248,15 @@ void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
     start.set_kind(wire::StartPosition::EARLIEST);
     start.set_value(0);
   }
-  const bool snapshot = start.kind() == wire::StartPosition::SNAPSHOT;
   for (const std::shared_ptr<Partition>& partition : topic->partitions) {
-    auto cursor =
-        std::make_shared<PartitionCursor>(this, partition, shard_, snapshot);
+    const std::optional<uint64_t> offset = resume_at(*partition);
+    const wire::StartPosition from = offset ? offset_start(*offset) : start;
+    auto cursor = std::make_shared<PartitionCursor>(
+        this, partition, shard_, from.kind() == wire::StartPosition::SNAPSHOT);
     cursors_.push_back(cursor);
     ++pending_starts_;
-    asio::post(partition->shard()->executor(), [partition, cursor, start] {
-      partition->AddCursor(cursor, start);
+    asio::post(partition->shard()->executor(), [partition, cursor, from] {
+      partition->AddCursor(cursor, from);
     });
   }
 }
@@ -250,6 +273,14 @@ void Subscription::WhenStarted(absl::AnyInvocable<void(absl::Status)> done) {
   MaybeFinishStart();
 }
 
+void Subscription::CursorStartedAt(const Partition& partition,
+                                   uint64_t offset) {
+  if (!start_reported_) {
+    started_.push_back({partition.topic(), partition.index(), offset});
+  }
+  CursorStarted(absl::OkStatus());
+}
+
 void Subscription::CursorStarted(const absl::Status& status) {
   --pending_starts_;
   if (start_status_.ok()) start_status_ = status;
@@ -261,6 +292,8 @@ void Subscription::MaybeFinishStart() {
     auto done = std::move(on_started_);
     on_started_ = nullptr;
     done(start_status_);
+    start_reported_ = true;
+    started_.clear();
   }
 }
 

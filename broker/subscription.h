@@ -83,6 +83,16 @@ struct SubscriptionSpec {
   // Set for a subscription with a name or acks: it follows partitions
   // through tracked cursors.
   std::optional<TrackingConfig> tracking;
+  // Unnamed subscriptions: where to start in these partitions (topic and
+  // index) instead of `start`, for topics that exist when it begins.
+  absl::flat_hash_map<std::pair<std::string, uint32_t>, uint64_t> resume;
+};
+
+// Where a subscription started following one partition (SubscribeAck).
+struct StartedAt {
+  std::string topic;
+  uint32_t partition = 0;
+  uint64_t offset = 0;
 };
 
 class PartitionCursor : public Cursor,
@@ -145,6 +155,9 @@ class Subscription : public std::enable_shared_from_this<Subscription>,
   // Runs `done` once every partition attached so far has its start offset
   // (or with the first error).
   void WhenStarted(absl::AnyInvocable<void(absl::Status)> done);
+  // Where each partition attached before WhenStarted's `done` started (call
+  // from `done`; later starts are not kept).
+  std::vector<StartedAt> TakeStarted() { return std::move(started_); }
 
   void AddCredit(uint64_t messages, uint64_t bytes);
   // The connection's write queue drained: resume cursors that fell behind.
@@ -167,6 +180,8 @@ class Subscription : public std::enable_shared_from_this<Subscription>,
             uint32_t delivery_count = 0);
   void SendSnapshotEnd(const Partition& partition);
   void CursorStarted(const absl::Status& status);
+  // A cursor started at `offset` of `partition`.
+  void CursorStartedAt(const Partition& partition, uint64_t offset);
   void CursorRemoved(const Cursor* cursor);
   // A cursor cannot read on (damaged log): tells the subscriber.
   void Fail(const absl::Status& status);
@@ -187,6 +202,8 @@ class Subscription : public std::enable_shared_from_this<Subscription>,
                       std::shared_ptr<MemberCursor>>
       members_;
   int pending_starts_ = 0;
+  bool start_reported_ = false;
+  std::vector<StartedAt> started_;
   absl::Status start_status_;
   absl::AnyInvocable<void(absl::Status)> on_started_;
 };

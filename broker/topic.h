@@ -1,5 +1,6 @@
-// Topic: a named set of partitions with its configuration, and TopicWatcher,
-// the hook through which subscriptions learn of topics created later.
+// Topic: a named set of partitions with its configuration; TopicWatcher,
+// the hook through which subscriptions learn of topics created later; and
+// MetadataWatcher, through which connections hear that topics changed.
 //
 // A Topic is immutable after creation but for `deleted` and the round-robin
 // counter (atomics), so any shard may hold and read it.
@@ -37,6 +38,15 @@ class TopicWatcher {
   virtual ~TopicWatcher() = default;
   virtual const TopicFilter& filter() const = 0;
   virtual void OnTopicCreated(std::shared_ptr<Topic> topic) = 0;
+};
+
+// Implemented by sessions that asked for MetadataChanged pushes. Called like
+// TopicWatcher::OnTopicCreated (any thread, under the registry's lock) after
+// every topic creation and deletion, with the registry's new version.
+class MetadataWatcher {
+ public:
+  virtual ~MetadataWatcher() = default;
+  virtual void OnMetadataChanged(uint64_t version) = 0;
 };
 
 }  // namespace chorus::broker

@@ -122,7 +122,37 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::CreateLocked(
     if (watcher->filter().Matches(topic->name)) watcher->OnTopicCreated(topic);
     ++it;
   }
+  MetadataChangedLocked();
   return topic;
+}
+
+void TopicRegistry::MetadataChangedLocked() {
+  ++metadata_version_;
+  for (auto it = metadata_watchers_.begin(); it != metadata_watchers_.end();) {
+    std::shared_ptr<MetadataWatcher> watcher = it->second.lock();
+    if (!watcher) {
+      metadata_watchers_.erase(it++);
+      continue;
+    }
+    watcher->OnMetadataChanged(metadata_version_);
+    ++it;
+  }
+}
+
+void TopicRegistry::WatchMetadata(std::weak_ptr<MetadataWatcher> watcher,
+                                  const MetadataWatcher* key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  metadata_watchers_[key] = std::move(watcher);
+}
+
+void TopicRegistry::UnwatchMetadata(const MetadataWatcher* key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  metadata_watchers_.erase(key);
+}
+
+uint64_t TopicRegistry::metadata_version() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metadata_version_;
 }
 
 absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
@@ -138,6 +168,7 @@ absl::StatusOr<std::shared_ptr<Topic>> TopicRegistry::Delete(
       static_cast<uint32_t>(topic->partitions.size())));
   topics_.erase(it);
   topic->deleted.store(true, std::memory_order_release);
+  MetadataChangedLocked();
   return topic;
 }
 

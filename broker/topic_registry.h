@@ -63,12 +63,21 @@ class TopicRegistry {
                                             const TopicWatcher* key);
   void Unwatch(const TopicWatcher* key);
 
+  // Registers `watcher` to hear of every topic creation and deletion.
+  void WatchMetadata(std::weak_ptr<MetadataWatcher> watcher,
+                     const MetadataWatcher* key);
+  void UnwatchMetadata(const MetadataWatcher* key);
+  // Counts topic creations and deletions, from 1 at start (the version of
+  // MetadataReply and MetadataChanged).
+  uint64_t metadata_version();
+
  private:
   absl::StatusOr<std::shared_ptr<Topic>> Open(const wire::TopicRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<std::shared_ptr<Topic>> CreateLocked(absl::string_view name,
                                                       wire::TopicConfig config)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void MetadataChangedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   storage::Store* const store_;
   ShardSet* const shards_;
@@ -77,6 +86,9 @@ class TopicRegistry {
       ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<const TopicWatcher*, std::weak_ptr<TopicWatcher>>
       watchers_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<const MetadataWatcher*, std::weak_ptr<MetadataWatcher>>
+      metadata_watchers_ ABSL_GUARDED_BY(mutex_);
+  uint64_t metadata_version_ ABSL_GUARDED_BY(mutex_) = 1;
 };
 
 }  // namespace chorus::broker

@@ -8,8 +8,8 @@
 #include "broker/batch_walker.h"
 #include "broker/dead_letters.h"
 #include "broker/partition.h"
-#include "broker/partitioner.h"
 #include "common/log.h"
+#include "common/partitioner.h"
 #include "storage/cursor_store.h"
 
 namespace chorus::broker {
@@ -78,7 +78,7 @@ void TrackedCursor::Join(uint64_t member_id,
   members_.push_back(Member{.id = member_id, .endpoint = member});
   if (std::shared_ptr<TrackedMember> endpoint = member.lock()) {
     asio::post(endpoint->shard()->executor(),
-               [endpoint] { endpoint->Started(absl::OkStatus()); });
+               [endpoint, at = position()] { endpoint->Started(at); });
   }
 }
 

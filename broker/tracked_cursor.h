@@ -82,8 +82,9 @@ class TrackedMember {
  public:
   virtual ~TrackedMember() = default;
   virtual Shard* shard() const = 0;
-  // The cursor took the member, or could not (the first error).
-  virtual void Started(absl::Status status) = 0;
+  // The cursor took the member, standing at `position` (its first offset
+  // not yet done), or could not (the first error).
+  virtual void Started(absl::StatusOr<uint64_t> position) = 0;
   // Answers one Ready: the batches it was given (never empty).
   virtual void Deliver(std::vector<TrackedDelivery> deliveries) = 0;
   // The partition is gone (topic deleted).

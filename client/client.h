@@ -1,8 +1,11 @@
 // chorus::Client: the C++ client library of the Chorus broker.
 //
-// One Client is one TCP connection with its own I/O thread. Every method is
-// thread-safe. Publishes are batched per topic (linger time, batch bytes) and
-// pipelined; subscriptions get credits managed for them.
+// One Client is one connection to a broker, kept up by itself: when it
+// breaks (or the broker restarts) the client reconnects with backoff,
+// resends what was not acknowledged (idempotently: stored once) and resumes
+// its subscriptions where they stood. It has its own I/O thread; every
+// method is thread-safe. Publishes are batched per partition (linger time,
+// batch bytes) and pipelined; subscriptions get credits managed for them.
 //
 //   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<chorus::Client> client,
 //                           chorus::Client::Connect("127.0.0.1:7400"));
@@ -101,10 +104,33 @@ struct ClientOptions {
   std::string client_name = "chorus-client";
   // Sent in Hello. Default: empty.
   std::string auth_token;
-  // Limit for connecting and the Hello/Welcome handshake. Default: 5 s.
+  // Limit for connecting and the Hello/Welcome handshake, per attempt.
+  // Default: 5 s.
   absl::Duration connect_timeout = absl::Seconds(5);
-  // Limit for admin calls and the *AndWait conveniences. Default: 30 s.
+  // Limit for admin calls and the *AndWait conveniences, including the wait
+  // for a connection while the client is reconnecting. Default: 30 s.
   absl::Duration request_timeout = absl::Seconds(30);
+  // A published message not acknowledged this long after it was batched
+  // fails with kDeadlineExceeded (it may still be stored: the client goes
+  // on sending its batch until the broker answers). Default: 2 min.
+  absl::Duration publish_timeout = absl::Minutes(2);
+  // A connection with a request waiting this long while nothing at all came
+  // from the broker is given up and made again (a broker that is stopped,
+  // or a network that drops everything, keeps TCP up). With the keepalive
+  // below, an idle connection is checked too. Zero disables. Default: 15 s.
+  absl::Duration response_timeout = absl::Seconds(15);
+  // Reconnecting: a lost connection is followed by rounds of attempts (each
+  // tries every server once, the last one that worked first), the first
+  // after reconnect_backoff_initial, each next one after twice as long up
+  // to reconnect_backoff_max; every delay is drawn at random from its upper
+  // half (jitter). It goes on until Close. Default: 100 ms and 5 s.
+  absl::Duration reconnect_backoff_initial = absl::Milliseconds(100);
+  absl::Duration reconnect_backoff_max = absl::Seconds(5);
+  // Called on the I/O thread when the connection is lost (with why; the
+  // client is reconnecting) and when it is made again (publishes were sent
+  // again and subscriptions asked to resume). Default: none.
+  std::function<void(absl::Status)> on_disconnect;
+  std::function<void()> on_reconnect;
   // How long a publish batch waits for more messages before it is sent.
   // Zero sends each publish at once from the calling thread (lowest
   // latency, one frame per message). Default: 1 ms.
@@ -153,8 +179,12 @@ struct SubscribeOptions {
   // Default: 1000 messages and 4 MiB.
   uint64_t credit_messages = 1000;
   uint64_t credit_bytes = size_t{4} << 20;
-  // Called once if the subscription ends for any reason other than
-  // Unsubscribe (connection lost: kUnavailable). Default: none.
+  // Called once if the subscription ends because it cannot go on: the
+  // broker ended it (kDataLoss: its log is damaged), or refused to resume
+  // it after a reconnect (say kFailedPrecondition: its durable name was
+  // deleted and made again for another filter). Not called for Unsubscribe
+  // or Close, nor for a lost connection, after which the subscription
+  // resumes by itself. Default: none.
   std::function<void(absl::Status)> on_error;
 };
 
@@ -207,6 +237,12 @@ struct SubscriptionInfo {
 class Client;
 
 // A live subscription. Destroying it unsubscribes. Thread-safe.
+//
+// Acks belong to the connection the messages came on: acks not yet sent
+// when it breaks are dropped, and the broker delivers what they covered
+// again (delivery_count above 1). A named subscription therefore resumes
+// at least once — a message whose ack the broker had not stored comes
+// again — while an unnamed one without acks resumes exactly where it was.
 class Subscription {
  public:
   virtual ~Subscription() = default;
@@ -224,7 +260,8 @@ class Subscription {
   // another member).
   virtual absl::Status Nack(const ReceivedMessage& message) = 0;
   // Sends the acks gathered so far and waits until the broker has stored
-  // the positions they move (request_timeout at most).
+  // the positions they move (request_timeout at most). kUnavailable while
+  // disconnected, or if the connection breaks first.
   virtual absl::Status FlushAcks() = 0;
 };
 
@@ -233,23 +270,32 @@ class Client {
   using PublishCallback = std::function<void(absl::StatusOr<PublishResult>)>;
   using MessageHandler = std::function<void(const ReceivedMessage&)>;
 
-  // Connects to `server` ("HOST:PORT") and completes the handshake.
-  // Errors: kUnavailable (cannot connect), kDeadlineExceeded (timeout), or the
-  // broker's refusal (kUnauthenticated, kFailedPrecondition...).
+  // Connects to `servers` ("HOST:PORT", or several: "a:7400,b:7400", tried
+  // in order until one answers) and completes the handshake. Only this
+  // first connection is not retried: later losses are (see ClientOptions).
+  // Errors: kInvalidArgument (malformed address), kUnavailable (cannot
+  // connect), kDeadlineExceeded (timeout), or the broker's refusal
+  // (kUnauthenticated, kFailedPrecondition...); with several servers, the
+  // last one's code and every server's message.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(
-      std::string_view server, ClientOptions options = {});
+      std::string_view servers, ClientOptions options = {});
 
   // Closes the connection (see Close).
   virtual ~Client() = default;
 
-  // Queues `message` for `topic`. `done` runs once, on the client's I/O
-  // thread, with where it was stored, or an error: the broker's (say
-  // kInvalidArgument for an illegal topic) or kUnavailable when the
-  // connection broke or was closed first. Blocks while max_in_flight_bytes
-  // are unacknowledged (except on the I/O thread, which never blocks), at
-  // most request_timeout: then `done` gets kDeadlineExceeded.
-  // A publish refused at once (kUnavailable: client closed or connection
-  // lost before the call; kResourceExhausted: message over the broker's
+  // Queues `message` for `topic`: the client places it in a partition (by
+  // the key's hash, or without a key in turn per batch) from the topic's
+  // metadata, which it fetches first (creating the topic if the broker
+  // auto-creates topics). `done` runs once, on the client's I/O thread, with
+  // where it was stored, or an error: the broker's (say kInvalidArgument
+  // for an illegal topic, kNotFound when auto-creation is off),
+  // kDeadlineExceeded when it was not acknowledged within publish_timeout,
+  // or kUnavailable ("client closed") when the client closed first. A lost
+  // connection fails nothing: the batch is sent again, and stored once.
+  // Blocks while max_in_flight_bytes are unacknowledged (except on the I/O
+  // thread, which never blocks), at most request_timeout: then `done` gets
+  // kDeadlineExceeded. A publish refused at once (kUnavailable: client
+  // closed; kResourceExhausted: message over the broker's
   // max_message_bytes; kInvalidArgument: message larger than a frame) runs
   // `done` inside this call, on the caller's thread.
   virtual void Publish(std::string_view topic, Message message,
@@ -269,8 +315,11 @@ class Client {
   // Starts a subscription and waits for the broker to accept it. `handler`
   // runs on the client's I/O thread, in partition order, once per message;
   // keep it short or hand the work off. It may run before Subscribe returns.
-  // Errors: kInvalidArgument (bad filter, zero credit), kUnavailable,
-  // kDeadlineExceeded (no answer within request_timeout).
+  // After a lost connection the subscription resumes by itself (see
+  // SubscribeOptions::on_error).
+  // Errors: kInvalidArgument (bad filter, zero credit), kUnavailable (not
+  // connected within request_timeout, or the connection broke before the
+  // answer), kDeadlineExceeded (no answer within request_timeout).
   // Subscribe, Flush, the topic calls and Ping wait for the broker; called
   // on the I/O thread (from a handler or callback) they return
   // kFailedPrecondition instead of deadlocking.
@@ -278,9 +327,12 @@ class Client {
       std::string_view filter, SubscribeOptions options,
       MessageHandler handler) = 0;
 
-  // Topic administration; each waits for the broker's answer.
-  // Errors: kInvalidArgument, kAlreadyExists, kNotFound, kUnavailable,
-  // kDeadlineExceeded (no answer within request_timeout).
+  // Topic administration; each waits for the broker's answer (and, while
+  // the client is reconnecting, for the connection first).
+  // Errors: kInvalidArgument, kAlreadyExists, kNotFound, kUnavailable (not
+  // connected within request_timeout; or the connection broke before the
+  // answer: the broker may or may not have done it), kDeadlineExceeded (no
+  // answer within request_timeout).
   virtual absl::StatusOr<TopicInfo> CreateTopic(std::string_view name,
                                                 const TopicConfig& config) = 0;
   virtual absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) = 0;
@@ -296,7 +348,10 @@ class Client {
 
   // Leases for status keys (Message::lease_id). The lease runs out `ttl`
   // after it was granted or last kept alive; KeepAlive of a lease that ran
-  // out is kNotFound. RevokeLease ends it now.
+  // out is kNotFound. RevokeLease ends it now. Leases live in the broker's
+  // memory: a broker restart ends them (KeepAlive: kNotFound), and keys
+  // bound to a connection (Message::bind) go stale when it is lost — after
+  // a reconnect, publish them again to bind them to the new one.
   virtual absl::StatusOr<uint64_t> GrantLease(absl::Duration ttl) = 0;
   virtual absl::Status KeepAlive(uint64_t lease_id) = 0;
   virtual absl::Status RevokeLease(uint64_t lease_id) = 0;
@@ -304,9 +359,10 @@ class Client {
   // Round trip to the broker.
   virtual absl::Status Ping() = 0;
 
-  // Sends what is queued, fails calls still in flight with kUnavailable
-  // ("client closed"), ends subscriptions and joins the I/O thread.
-  // Idempotent.
+  // Sends what is queued and waits (request_timeout at most) for its acks,
+  // then fails what is still unacknowledged and calls still in flight with
+  // kUnavailable ("client closed"), ends subscriptions without on_error,
+  // stops reconnecting and joins the I/O thread. Idempotent.
   virtual void Close() = 0;
 
  protected:

@@ -137,33 +137,63 @@ absl::Status CheckOptions(const ClientOptions& options) {
         "batch_max_bytes and max_in_flight_bytes must be positive");
   }
   if (options.connect_timeout <= absl::ZeroDuration() ||
-      options.request_timeout <= absl::ZeroDuration()) {
+      options.request_timeout <= absl::ZeroDuration() ||
+      options.publish_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "connect_timeout and request_timeout must be positive");
+        "connect_timeout, request_timeout and publish_timeout must be "
+        "positive");
+  }
+  if (options.reconnect_backoff_initial <= absl::ZeroDuration() ||
+      options.reconnect_backoff_max < options.reconnect_backoff_initial) {
+    return absl::InvalidArgumentError(
+        "reconnect_backoff_initial must be positive and at most "
+        "reconnect_backoff_max");
   }
   return absl::OkStatus();
 }
 
+// The client's producer id: random, never 0 (which means "no idempotence").
+uint64_t NewProducerId() {
+  std::random_device random;
+  uint64_t id = 0;
+  while (id == 0) {
+    id = (static_cast<uint64_t>(random()) << 32) ^ random();
+  }
+  return id;
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Client>> ConnectClient(std::string_view server,
+absl::StatusOr<std::unique_ptr<Client>> ConnectClient(std::string_view servers,
                                                       ClientOptions options) {
   CHORUS_RETURN_IF_ERROR(CheckOptions(options));
-  auto core = std::make_shared<ClientCore>(server, options);
+  CHORUS_ASSIGN_OR_RETURN(std::vector<std::string> list,
+                          ParseServerList(servers));
+  auto core = std::make_shared<ClientCore>(std::move(list), options);
   CHORUS_RETURN_IF_ERROR(core->Connect());
   return std::unique_ptr<Client>(
       std::make_unique<ConnectedClient>(std::move(core)));
 }
 
-ClientCore::ClientCore(std::string_view server, const ClientOptions& options)
+ClientCore::ClientCore(std::vector<std::string> servers,
+                       const ClientOptions& options)
     : options_(options),
-      connection_(server, options),
-      publisher_(&connection_, options),
-      registry_(&connection_) {}
+      link_(&io_, std::move(servers), options, this),
+      metadata_(&link_, &io_),
+      publisher_(&link_, &io_, &metadata_, options, NewProducerId()),
+      registry_(&link_, &io_, options) {
+  metadata_.SetListener(
+      [this](const std::string& topic, absl::StatusOr<uint32_t> partitions) {
+        publisher_.OnTopicMetadata(topic, std::move(partitions));
+      });
+}
 
 ClientCore::~ClientCore() { Close(); }
 
-absl::Status ClientCore::Connect() { return connection_.Connect(this); }
+absl::Status ClientCore::Connect() {
+  io_.Start();
+  return link_.Connect();
+}
 
 void ClientCore::Publish(std::string_view topic, const Message& message,
                          Client::PublishCallback done) {
@@ -199,20 +229,20 @@ absl::StatusOr<std::unique_ptr<Subscription>> ClientCore::Subscribe(
   subscribe->set_dead_letter_topic(options.dead_letter_topic);
   subscribe->set_from_publisher(options.from_publisher);
   std::shared_ptr<SubscriptionState> state =
-      registry_.Add(filter, std::move(options), std::move(handler));
-  subscribe->set_subscription_id(state->id);
+      registry_.Add(filter, std::move(options), std::move(handler), subscribe);
   absl::StatusOr<wire::Frame> accepted =
       Call(&frame, wire::Frame::kSubscribeAck,
            absl::StrCat("subscribe to ", AsAbsl(filter)),
-           [state] { state->established = true; });
+           [this, state](const wire::Frame& response) {
+             registry_.Accepted(*state, response.subscribe_ack());
+           });
   if (!accepted.ok()) {
     registry_.End(*state);
     if (absl::IsDeadlineExceeded(accepted.status())) {
       // The broker may still accept it later; tell it to stop.
       wire::Frame unsubscribe;
       unsubscribe.mutable_unsubscribe()->set_subscription_id(state->id);
-      (void)connection_.Request(&unsubscribe,
-                                [](absl::StatusOr<wire::Frame>) {});
+      (void)link_.Request(&unsubscribe, [](absl::StatusOr<wire::Frame>) {});
     }
     return accepted.status();
   }
@@ -227,15 +257,16 @@ absl::Status ClientCore::Unsubscribe(SubscriptionState& state) {
   registry_.SendAcks(state);
   wire::Frame frame;
   frame.mutable_unsubscribe()->set_subscription_id(state.id);
-  if (connection_.OnIoThread()) {
+  if (io_.OnIoThread()) {
     // Deliveries already stopped; the Ok answer cannot be waited for here.
-    (void)connection_.Request(&frame, [](absl::StatusOr<wire::Frame>) {});
+    (void)link_.Request(&frame, [](absl::StatusOr<wire::Frame>) {});
     return absl::OkStatus();
   }
-  absl::StatusOr<wire::Frame> done =
-      Call(&frame, wire::Frame::kOk,
-           absl::StrCat("unsubscribe from ", state.filter));
-  // Without a connection there is nothing left to stop.
+  // Without a connection there is nothing left to stop: the next one does
+  // not resume an ended subscription.
+  absl::StatusOr<wire::Frame> done = Call(
+      &frame, wire::Frame::kOk, absl::StrCat("unsubscribe from ", state.filter),
+      {}, WhenDisconnected::kFail);
   if (absl::IsUnavailable(done.status())) return absl::OkStatus();
   return done.status();
 }
@@ -290,8 +321,9 @@ absl::Status ClientCore::Ping() {
 
 absl::StatusOr<wire::Frame> ClientCore::Call(
     wire::Frame* request, wire::Frame::BodyCase expected, std::string_view what,
-    absl::AnyInvocable<void() &&> on_accepted) {
-  if (connection_.OnIoThread()) {
+    absl::AnyInvocable<void(const wire::Frame&) &&> on_accepted,
+    WhenDisconnected when_disconnected) {
+  if (io_.OnIoThread()) {
     return absl::FailedPreconditionError(
         absl::StrCat(AsAbsl(what),
                      ": cannot wait for the broker on the client's I/O thread "
@@ -302,24 +334,47 @@ absl::StatusOr<wire::Frame> ClientCore::Call(
     absl::StatusOr<wire::Frame> response;
   };
   auto pending = std::make_shared<Pending>();
-  CHORUS_ASSIGN_OR_RETURN(
-      const uint64_t correlation_id,
-      connection_.Request(
-          request, [pending, expected, on_accepted = std::move(on_accepted)](
-                       absl::StatusOr<wire::Frame> response) mutable {
-            if (response.ok() && response->body_case() == expected &&
-                on_accepted) {
-              std::move(on_accepted)();
-            }
-            pending->response = std::move(response);
-            pending->done.Notify();
-          }));
-  if (!pending->done.WaitForNotificationWithTimeout(options_.request_timeout)) {
-    connection_.Abandon(correlation_id);
+  // Kept here across attempts: a refused send does not consume it.
+  auto handler = std::make_shared<Connection::ResponseHandler>(
+      [pending, expected, on_accepted = std::move(on_accepted)](
+          absl::StatusOr<wire::Frame> response) mutable {
+        if (response.ok() && response->body_case() == expected && on_accepted) {
+          std::move(on_accepted)(*response);
+        }
+        pending->response = std::move(response);
+        pending->done.Notify();
+      });
+  const absl::Time deadline = absl::Now() + options_.request_timeout;
+  absl::StatusOr<uint64_t> correlation_id;
+  while (true) {
+    if (when_disconnected == WhenDisconnected::kWait) {
+      link_.WaitConnected(deadline);
+    }
+    correlation_id =
+        link_.Request(request, [handler](absl::StatusOr<wire::Frame> response) {
+          std::move (*handler)(std::move(response));
+        });
+    // Lost between the wait and the send: wait for the next connection.
+    if (correlation_id.ok() || !absl::IsUnavailable(correlation_id.status()) ||
+        when_disconnected == WhenDisconnected::kFail ||
+        absl::Now() >= deadline) {
+      break;
+    }
+  }
+  if (!correlation_id.ok()) {
+    if (!absl::IsUnavailable(correlation_id.status())) {
+      return correlation_id.status();
+    }
+    return absl::UnavailableError(
+        absl::StrCat(AsAbsl(what), ": not connected to ", link_.server(), " (",
+                     correlation_id.status().message(), ")"));
+  }
+  if (!pending->done.WaitForNotificationWithTimeout(deadline - absl::Now())) {
+    link_.Abandon(*correlation_id);
     // The handler may have been running when the wait ended.
     if (!pending->done.WaitForNotificationWithTimeout(absl::ZeroDuration())) {
       return absl::DeadlineExceededError(absl::StrCat(
-          AsAbsl(what), ": no answer from ", connection_.server(), " within ",
+          AsAbsl(what), ": no answer from ", link_.server(), " within ",
           absl::FormatDuration(options_.request_timeout)));
     }
   }
@@ -334,12 +389,13 @@ absl::StatusOr<wire::Frame> ClientCore::Call(
 
 void ClientCore::Close() {
   const absl::Status closed = absl::UnavailableError("client closed");
-  if (connection_.OnIoThread()) {
+  if (io_.OnIoThread()) {
     // From a handler or callback: nothing here may wait for the I/O thread.
     // Queued publishes fail rather than being flushed; the destructor joins.
     publisher_.Abort(closed);
     registry_.EndAll();
-    connection_.Shutdown(closed);
+    link_.Shutdown(closed);
+    io_.Stop();
     return;
   }
   std::lock_guard<std::mutex> lock(close_mu_);
@@ -347,28 +403,47 @@ void ClientCore::Close() {
   publisher_.StopAccepting(closed);
   absl::Status flushed =
       publisher_.Flush(absl::Now() + options_.request_timeout);
-  if (!flushed.ok() && !absl::IsUnavailable(flushed)) {
+  if (!flushed.ok()) {
     // Each publish already reported its own error to its callback.
     Log(LogLevel::kDebug, "client",
         absl::StrCat("flush on close: ", flushed.ToString()));
   }
+  publisher_.Abort(closed);  // what is still unacknowledged
   registry_.EndAll();
-  connection_.Shutdown(closed);
-  connection_.Join();
+  link_.Shutdown(closed);
+  io_.Stop();
   closed_ = true;
 }
 
-void ClientCore::OnSnapshotEnd(const wire::SnapshotEnd& end) {
-  registry_.OnSnapshotEnd(end);
+void ClientCore::OnPush(wire::Frame& frame) {
+  switch (frame.body_case()) {
+    case wire::Frame::kDeliver:
+      return registry_.OnDeliver(*frame.mutable_deliver());
+    case wire::Frame::kSnapshotEnd:
+      return registry_.OnSnapshotEnd(frame.snapshot_end());
+    case wire::Frame::kSubscriptionEnded:
+      return registry_.OnSubscriptionEnded(frame.subscription_ended());
+    case wire::Frame::kMetadataChanged:
+      return metadata_.OnMetadataChanged();
+    default:
+      Log(LogLevel::kWarning, "client",
+          absl::StrCat("ignoring an unexpected push from ", link_.server(),
+                       " (frame body ", static_cast<int>(frame.body_case()),
+                       ")"));
+  }
 }
 
-void ClientCore::OnDeliver(wire::Deliver& deliver) {
-  registry_.OnDeliver(deliver);
+void ClientCore::OnConnected() {
+  publisher_.OnConnected();
+  metadata_.OnConnected();
+  registry_.OnConnected();
+  if (connected_before_ && options_.on_reconnect) options_.on_reconnect();
+  connected_before_ = true;
 }
 
-void ClientCore::OnConnectionLost(const absl::Status& status) {
-  publisher_.Abort(status);
-  registry_.OnConnectionLost(status);
+void ClientCore::OnDisconnected(const absl::Status& status) {
+  publisher_.OnDisconnected(status);
+  if (options_.on_disconnect) options_.on_disconnect(status);
 }
 
 }  // namespace chorus::client_internal

@@ -3,16 +3,19 @@
 // may outlive it).
 //
 //   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<Client> client,
-//                           client_internal::ConnectClient(server, options));
+//                           client_internal::ConnectClient(servers, options));
 //
-// A Connection (socket, I/O thread, request routing), a Publisher (batching,
-// back-pressure) and a SubscriptionRegistry (delivery, credit); this class
-// wires them together and implements the waiting calls.
+// An IoThread, a Link to the broker (a connection kept up with reconnects),
+// a MetadataCache (topics' partitions), a Publisher (placement, batching,
+// idempotent retries, back-pressure) and a SubscriptionRegistry (delivery,
+// credit, resumption); this class wires them together and implements the
+// waiting calls.
 #ifndef CHORUS_CLIENT_CLIENT_CORE_H_
 #define CHORUS_CLIENT_CLIENT_CORE_H_
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,7 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/client.h"
-#include "client/connection.h"
+#include "client/io_thread.h"
+#include "client/link.h"
+#include "client/metadata_cache.h"
 #include "client/publisher.h"
 #include "client/subscriptions.h"
 #include "proto/protocol.pb.h"
@@ -30,10 +35,10 @@ namespace chorus::client_internal {
 
 // Thread-safe; the methods mirror chorus::Client's. Owned by shared_ptr.
 // Waiting calls return kFailedPrecondition on the I/O thread.
-class ClientCore : public ConnectionObserver,
+class ClientCore : public LinkObserver,
                    public std::enable_shared_from_this<ClientCore> {
  public:
-  ClientCore(std::string_view server, const ClientOptions& options);
+  ClientCore(std::vector<std::string> servers, const ClientOptions& options);
   ~ClientCore() override;
 
   absl::Status Connect();
@@ -68,37 +73,48 @@ class ClientCore : public ConnectionObserver,
   absl::Status RevokeLease(uint64_t lease_id);
   void Close();
 
-  bool OnIoThread() const { return connection_.OnIoThread(); }
+  bool OnIoThread() const { return io_.OnIoThread(); }
   absl::Duration request_timeout() const { return options_.request_timeout; }
 
-  // ConnectionObserver (I/O thread).
-  void OnDeliver(wire::Deliver& deliver) override;
-  void OnSnapshotEnd(const wire::SnapshotEnd& end) override;
-  void OnConnectionLost(const absl::Status& status) override;
+  // LinkObserver (I/O thread).
+  void OnPush(wire::Frame& frame) override;
+  void OnConnected() override;
+  void OnDisconnected(const absl::Status& status) override;
 
  private:
+  // Whether a call waits for a connection while there is none.
+  enum class WhenDisconnected { kWait, kFail };
+
   // Sends `request` and waits up to request_timeout for a response with body
-  // `expected`. `on_accepted`, if set, runs on the I/O thread when that
-  // response arrives, before any later frame is handled.
-  // Errors: the broker's; kUnavailable; kDeadlineExceeded; kInternal for a
-  // response of another kind; kFailedPrecondition on the I/O thread.
+  // `expected` — waiting for the link to come back first, if it is down and
+  // `when_disconnected` says so. `on_accepted`, if set, runs on the I/O
+  // thread when that response arrives, before any later frame is handled.
+  // Errors: the broker's; kUnavailable (not connected, or the connection
+  // broke before the answer: the broker may or may not have done it);
+  // kDeadlineExceeded; kInternal for a response of another kind;
+  // kFailedPrecondition on the I/O thread.
   absl::StatusOr<wire::Frame> Call(
       wire::Frame* request, wire::Frame::BodyCase expected,
-      std::string_view what, absl::AnyInvocable<void() &&> on_accepted = {});
+      std::string_view what,
+      absl::AnyInvocable<void(const wire::Frame&) &&> on_accepted = {},
+      WhenDisconnected when_disconnected = WhenDisconnected::kWait);
 
   const ClientOptions options_;
-  // Declared before the publisher and the registry, so that it is destroyed
-  // after them: they use its io_context.
-  Connection connection_;
+  // Declared first, so that it is destroyed last: the others use its
+  // io_context.
+  IoThread io_;
+  Link link_;
+  MetadataCache metadata_;
   Publisher publisher_;
   SubscriptionRegistry registry_;
+  bool connected_before_ = false;  // I/O thread
 
   std::mutex close_mu_;
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
 };
 
 // Connects and returns the Client. See Client::Connect.
-absl::StatusOr<std::unique_ptr<Client>> ConnectClient(std::string_view server,
+absl::StatusOr<std::unique_ptr<Client>> ConnectClient(std::string_view servers,
                                                       ClientOptions options);
 
 }  // namespace chorus::client_internal

@@ -2,16 +2,18 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
-#include <cstdlib>
 #include <exception>
-#include <future>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/string_views.h"
@@ -39,7 +41,19 @@ std::string DescribeException(std::exception_ptr e) {
   }
 }
 
+// The payload that marks a status as EndedWithConnection.
+constexpr absl::string_view kConnectionEnded = "chorus.connection-ended";
+
+absl::Status MarkedEnded(absl::Status status) {
+  status.SetPayload(kConnectionEnded, absl::Cord());
+  return status;
+}
+
 }  // namespace
+
+bool EndedWithConnection(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kConnectionEnded).has_value();
+}
 
 absl::Status SplitHostPort(std::string_view server, std::string* host,
                            std::string* port) {
@@ -79,87 +93,76 @@ absl::Status SplitHostPort(std::string_view server, std::string* host,
   return absl::OkStatus();
 }
 
-Connection::Connection(std::string_view server, const ClientOptions& options)
+Connection::Connection(asio::io_context& io, std::string_view server,
+                       const ClientOptions& options, std::atomic<uint64_t>* ids,
+                       ConnectionObserver* observer)
     : server_(server),
       options_(options),
-      work_(asio::make_work_guard(io_)),
-      resolver_(io_),
-      socket_(io_),
-      handshake_timer_(io_),
+      ids_(ids),
+      observer_(observer),
+      resolver_(io),
+      socket_(io),
+      handshake_timer_(io),
       decoder_(kMaxIncomingFrameBytes),
-      keepalive_timer_(io_) {}
+      keepalive_timer_(io),
+      liveness_timer_(io) {}
 
-Connection::~Connection() {
-  if (OnIoThread()) {
-    Log(LogLevel::kError, "client",
-        "a Client was destroyed on its own I/O thread (from a handler or "
-        "callback); this is a bug in the caller");
-    std::abort();
+Connection::~Connection() = default;
+
+void Connection::Start(absl::AnyInvocable<void(absl::Status) &&> done) {
+  if (absl::Status split = SplitHostPort(server_, &host_, &port_);
+      !split.ok()) {
+    asio::post(
+        socket_.get_executor(),
+        [done = std::move(done), split]() mutable { std::move(done)(split); });
+    return;
   }
-  Shutdown(absl::UnavailableError("client closed"));
-  Join();
-}
-
-bool Connection::OnIoThread() const {
-  return io_.get_executor().running_in_this_thread();
-}
-
-void Connection::RunIoThread() {
-  while (true) {
-    try {
-      io_.run();
-      return;
-    } catch (...) {
-      // A user callback threw; the connection's own code does not. Keep
-      // serving the other callbacks rather than terminating the process.
-      Log(LogLevel::kError, "client",
-          absl::StrCat("exception escaped a callback on the I/O thread: ",
-                       DescribeException(std::current_exception())));
-    }
-  }
-}
-
-absl::Status Connection::Connect(ConnectionObserver* observer) {
-  observer_ = observer;
-  CHORUS_RETURN_IF_ERROR(SplitHostPort(server_, &host_, &port_));
-  thread_ = std::thread([this] { RunIoThread(); });
-  auto done = std::make_shared<std::promise<absl::Status>>();
-  std::future<absl::Status> result = done->get_future();
+  std::shared_ptr<Connection> self = shared_from_this();
   asio::co_spawn(
-      io_, Handshake(),
-      [this, done](std::exception_ptr e, absl::Status status) {
+      socket_.get_executor(), Handshake(self),
+      [self, done = std::move(done)](std::exception_ptr e,
+                                     absl::Status status) mutable {
         if (e) {
-          status = absl::InternalError(
-              absl::StrCat("connect ", server_, ": ", DescribeException(e)));
+          status = absl::InternalError(absl::StrCat(
+              "connect ", self->server_, ": ", DescribeException(e)));
         }
         if (status.ok()) {
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            connected_ = true;
+          std::lock_guard<std::mutex> lock(self->mu_);
+          if (self->ended_) {
+            status = self->status_;  // shut down meanwhile
+          } else {
+            self->status_ = absl::OkStatus();
           }
-          ScheduleKeepalive();
-          asio::co_spawn(io_, ReadLoop(), [this](std::exception_ptr e) {
-            if (!e) return;
-            Log(LogLevel::kError, "client",
-                absl::StrCat("read loop of ", server_,
-                             " ended by an exception: ", DescribeException(e)));
-            Fail(absl::InternalError(absl::StrCat(
-                "connection to ", server_, " lost: ", DescribeException(e))));
-          });
         }
-        done->set_value(status);
+        if (!status.ok()) {
+          self->Shutdown(status);
+          std::move(done)(status);
+          return;
+        }
+        self->last_received_ = absl::Now();
+        self->ScheduleKeepalive();
+        self->ScheduleLivenessCheck();
+        asio::co_spawn(self->socket_.get_executor(), self->ReadLoop(self),
+                       [self](std::exception_ptr e) {
+                         if (!e) return;
+                         Log(LogLevel::kError, "client",
+                             absl::StrCat("read loop of ", self->server_,
+                                          " ended by an exception: ",
+                                          DescribeException(e)));
+                         self->Fail(absl::InternalError(
+                             absl::StrCat("connection to ", self->server_,
+                                          " lost: ", DescribeException(e))));
+                       });
+        std::move(done)(absl::OkStatus());
       });
-  // The handshake timer bounds this wait.
-  absl::Status status = result.get();
-  if (!status.ok()) Shutdown(status);
-  return status;
 }
 
-asio::awaitable<absl::Status> Connection::Handshake() {
+asio::awaitable<absl::Status> Connection::Handshake(
+    [[maybe_unused]] std::shared_ptr<Connection> self) {
   const std::string context = absl::StrCat("connect ", server_);
   handshake_timer_.expires_after(
       absl::ToChronoNanoseconds(options_.connect_timeout));
-  handshake_timer_.async_wait([this](std::error_code ec) {
+  handshake_timer_.async_wait([this, self](std::error_code ec) {
     if (ec || handshake_finished_) return;
     handshake_timed_out_ = true;
     resolver_.cancel();
@@ -186,13 +189,11 @@ asio::awaitable<absl::Status> Connection::Handshake() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
 
   wire::Frame hello;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    hello.set_correlation_id(next_correlation_id_++);
-  }
+  hello.set_correlation_id(ids_->fetch_add(1));
   hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
   hello.mutable_hello()->set_client_name(options_.client_name);
   hello.mutable_hello()->set_auth_token(options_.auth_token);
+  hello.mutable_hello()->set_watch_metadata(true);
   const std::string hello_bytes = proto::EncodeFrame(hello);
   auto [write_ec, written] =
       co_await asio::async_write(socket_, asio::buffer(hello_bytes), kAsTuple);
@@ -225,7 +226,7 @@ asio::awaitable<absl::Status> Connection::Handshake() {
   co_return HandshakeResult(reply);
 }
 
-absl::Status Connection::HandshakeResult(const wire::Frame& frame) const {
+absl::Status Connection::HandshakeResult(const wire::Frame& frame) {
   if (frame.has_error()) {
     const absl::Status refusal = proto::StatusFromWire(frame.error());
     return absl::Status(
@@ -244,19 +245,19 @@ absl::Status Connection::HandshakeResult(const wire::Frame& frame) const {
         "broker ", server_, " speaks protocol version ",
         welcome.protocol_version(), ", this client ", proto::kProtocolVersion));
   }
-  // Only the I/O thread writes these, before Connect returns.
-  auto* self = const_cast<Connection*>(this);
-  self->max_frame_bytes_ = welcome.max_frame_bytes() > 0
-                               ? welcome.max_frame_bytes()
-                               : proto::kDefaultMaxFrameBytes;
-  self->max_message_bytes_ = welcome.max_message_bytes();
+  // Written before the connection is usable, read only after.
+  max_frame_bytes_ = welcome.max_frame_bytes() > 0
+                         ? welcome.max_frame_bytes()
+                         : proto::kDefaultMaxFrameBytes;
+  max_message_bytes_ = welcome.max_message_bytes();
   Log(LogLevel::kDebug, "client",
       absl::StrCat("connected to ", server_, " (node ", welcome.node_id(),
                    ", version ", welcome.server_version(), ")"));
   return absl::OkStatus();
 }
 
-asio::awaitable<void> Connection::ReadLoop() {
+asio::awaitable<void> Connection::ReadLoop(
+    [[maybe_unused]] std::shared_ptr<Connection> self) {
   wire::Frame frame;
   while (true) {
     std::span<char> space = decoder_.PrepareBuffer(kReadChunkBytes);
@@ -266,6 +267,7 @@ asio::awaitable<void> Connection::ReadLoop() {
       Fail(LostStatus(ec));  // a no-op after Shutdown
       co_return;
     }
+    last_received_ = absl::Now();
     decoder_.Commit(n);
     while (true) {
       absl::StatusOr<bool> got = decoder_.Next(&frame);
@@ -282,14 +284,6 @@ asio::awaitable<void> Connection::ReadLoop() {
 }
 
 void Connection::Dispatch(wire::Frame& frame) {
-  if (frame.has_deliver()) {
-    observer_->OnDeliver(*frame.mutable_deliver());
-    return;
-  }
-  if (frame.has_snapshot_end()) {
-    observer_->OnSnapshotEnd(frame.snapshot_end());
-    return;
-  }
   const uint64_t id = frame.correlation_id();
   if (id == 0) {
     if (frame.has_error()) {
@@ -299,10 +293,7 @@ void Connection::Dispatch(wire::Frame& frame) {
           absl::StrCat("connection to ", server_,
                        " closed by the broker: ", error.message())));
     } else {
-      Log(LogLevel::kWarning, "client",
-          absl::StrCat("ignoring an unexpected push from ", server_,
-                       " (frame body ", static_cast<int>(frame.body_case()),
-                       ")"));
+      observer_->OnPush(*this, frame);
     }
     return;
   }
@@ -311,7 +302,7 @@ void Connection::Dispatch(wire::Frame& frame) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // abandoned after a timeout
-    handler = std::move(it->second);
+    handler = std::move(it->second.handler);
     pending_.erase(it);
   }
   if (frame.has_error()) {
@@ -327,7 +318,7 @@ absl::StatusOr<uint64_t> Connection::Request(wire::Frame* request,
                                              ResponseHandler handler) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!status_.ok()) return status_;
-  const uint64_t id = next_correlation_id_++;
+  const uint64_t id = ids_->fetch_add(1);
   request->set_correlation_id(id);
   const size_t size = request->ByteSizeLong();
   if (size > max_frame_bytes_) {
@@ -337,7 +328,7 @@ absl::StatusOr<uint64_t> Connection::Request(wire::Frame* request,
                      "limit of ",
                      max_frame_bytes_, " bytes"));
   }
-  pending_.emplace(id, std::move(handler));
+  pending_.emplace(id, Pending{std::move(handler), absl::Now()});
   proto::AppendFrame(*request, &outbound_);
   ScheduleWriteLocked();
   return id;
@@ -358,36 +349,65 @@ void Connection::Abandon(uint64_t correlation_id) {
 
 void Connection::ScheduleWriteLocked() {
   if (write_scheduled_ || outbound_.empty()) return;
-  if (connected_ && status_.ok()) {
-    // No write in progress: send from this thread at once, as far as the
-    // socket takes it without blocking. A lone publish (linger 0) or credit
-    // then skips the hop to the I/O thread; whatever remains, or an error,
-    // is left to WriteNext there. The descriptor stays open while status_
-    // is OK: Fail and Shutdown change status_ under mu_ before closing it.
-    const ssize_t sent = ::send(socket_.native_handle(), outbound_.data(),
-                                outbound_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent > 0) outbound_.erase(0, static_cast<size_t>(sent));
-    if (outbound_.empty()) return;
-  }
+  // No write in progress: send from this thread at once, as far as the
+  // socket takes it without blocking. A lone publish (linger 0) or credit
+  // then skips the hop to the I/O thread; whatever remains, or an error, is
+  // left to WriteNext there. The descriptor stays open while status_ is OK:
+  // Fail and Shutdown change status_ under mu_ before closing it.
+  const ssize_t sent = ::send(socket_.native_handle(), outbound_.data(),
+                              outbound_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent > 0) outbound_.erase(0, static_cast<size_t>(sent));
+  if (outbound_.empty()) return;
   write_scheduled_ = true;
-  asio::post(io_, [this] { WriteNext(); });
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this()] { self->WriteNext(); });
 }
 
 void Connection::ScheduleKeepalive() {
   if (options_.keepalive_interval <= absl::ZeroDuration()) return;
   keepalive_timer_.expires_after(
       absl::ToChronoNanoseconds(options_.keepalive_interval));
-  keepalive_timer_.async_wait([this](std::error_code ec) {
+  keepalive_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (ec) return;
-    if (!wrote_since_keepalive_) {
+    if (!self->wrote_since_keepalive_) {
       wire::Frame ping;
       ping.mutable_ping();
       // The Pong only proves the link; a broken one fails every request
       // through Fail, and then this returns kUnavailable and stops.
-      if (!Request(&ping, [](absl::StatusOr<wire::Frame>) {}).ok()) return;
+      if (!self->Request(&ping, [](absl::StatusOr<wire::Frame>) {}).ok()) {
+        return;
+      }
     }
-    wrote_since_keepalive_ = false;
-    ScheduleKeepalive();
+    self->wrote_since_keepalive_ = false;
+    self->ScheduleKeepalive();
+  });
+}
+
+void Connection::ScheduleLivenessCheck() {
+  if (options_.response_timeout <= absl::ZeroDuration()) return;
+  liveness_timer_.expires_after(absl::ToChronoNanoseconds(
+      std::clamp(options_.response_timeout / 4, absl::Milliseconds(10),
+                 absl::Seconds(1))));
+  liveness_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec) return;
+    const absl::Time now = absl::Now();
+    const absl::Duration limit = self->options_.response_timeout;
+    bool waiting = false;
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      if (!self->status_.ok()) return;
+      waiting = !self->pending_.empty() &&
+                now - self->pending_.begin()->second.sent_at > limit;
+    }
+    if (waiting && now - self->last_received_ > limit) {
+      // A broker that is stopped (or a network that drops everything)
+      // keeps the TCP connection up; only silence tells.
+      self->Fail(absl::UnavailableError(absl::StrCat(
+          "connection to ", self->server_, " lost: nothing received for ",
+          absl::FormatDuration(limit), " with requests waiting")));
+      return;
+    }
+    self->ScheduleLivenessCheck();
   });
 }
 
@@ -406,14 +426,14 @@ void Connection::WriteNext() {
   }
   wrote_since_keepalive_ = true;
   asio::async_write(socket_, asio::buffer(writing_),
-                    [this](std::error_code ec, size_t) {
+                    [self = shared_from_this()](std::error_code ec, size_t) {
                       if (ec) {
-                        Fail(LostStatus(ec));
-                        std::lock_guard<std::mutex> lock(mu_);
-                        write_scheduled_ = false;
+                        self->Fail(self->LostStatus(ec));
+                        std::lock_guard<std::mutex> lock(self->mu_);
+                        self->write_scheduled_ = false;
                         return;
                       }
-                      WriteNext();
+                      self->WriteNext();
                     });
 }
 
@@ -423,10 +443,11 @@ absl::Status Connection::LostStatus(const std::error_code& ec) const {
 }
 
 void Connection::Fail(absl::Status status) {
-  absl::btree_map<uint64_t, ResponseHandler> pending;
+  absl::btree_map<uint64_t, Pending> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!status_.ok()) return;  // already failed or shut down
+    if (ended_) return;  // already failed or shut down
+    ended_ = true;
     status_ = status.code() == absl::StatusCode::kUnavailable
                   ? status
                   : absl::UnavailableError(status.message());
@@ -436,38 +457,39 @@ void Connection::Fail(absl::Status status) {
   Log(LogLevel::kDebug, "client", status.ToString());
   std::error_code ignored;
   socket_.close(ignored);
-  for (auto& [id, handler] : pending) std::move(handler)(status);
-  observer_->OnConnectionLost(status);
+  keepalive_timer_.cancel();
+  liveness_timer_.cancel();
+  const absl::Status ended = MarkedEnded(status);
+  for (auto& [id, request] : pending) std::move(request.handler)(ended);
+  observer_->OnConnectionLost(*this, status);
 }
 
 void Connection::Shutdown(absl::Status status) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (status_.ok()) status_ = status;
+    if (ended_) return;
+    ended_ = true;
+    status_ = status;
   }
-  asio::post(io_, [this, status = std::move(status)] {
-    absl::btree_map<uint64_t, ResponseHandler> pending;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      pending.swap(pending_);
-      outbound_.clear();
-    }
-    handshake_finished_ = true;
-    handshake_timer_.cancel();
-    keepalive_timer_.cancel();
-    resolver_.cancel();
-    std::error_code ignored;
-    socket_.close(ignored);
-    for (auto& [id, handler] : pending) std::move(handler)(status);
-    // Handlers still queued (cancelled reads and writes, a linger timer) are
-    // destroyed with the io_context, never called: nothing waits for them.
-    work_.reset();
-    io_.stop();
-  });
-}
-
-void Connection::Join() {
-  if (thread_.joinable() && !OnIoThread()) thread_.join();
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), status = std::move(status)] {
+               absl::btree_map<uint64_t, Pending> pending;
+               {
+                 std::lock_guard<std::mutex> lock(self->mu_);
+                 pending.swap(self->pending_);
+                 self->outbound_.clear();
+               }
+               self->handshake_finished_ = true;
+               self->handshake_timer_.cancel();
+               self->keepalive_timer_.cancel();
+               self->liveness_timer_.cancel();
+               self->resolver_.cancel();
+               std::error_code ignored;
+               self->socket_.close(ignored);
+               const absl::Status ended = MarkedEnded(status);
+               for (auto& [id, request] : pending)
+                 std::move(request.handler)(ended);
+             });
 }
 
 }  // namespace chorus::client_internal

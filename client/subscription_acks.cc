@@ -27,7 +27,7 @@ absl::Status ClientCore::Ack(const std::shared_ptr<SubscriptionState>& state,
     state->acks.Add(message.topic, message.partition, message.offset);
   }
   // In a handler the acks leave with the rest of the delivery's.
-  if (!connection_.OnIoThread()) registry_.SendAcksSoon(state);
+  if (!io_.OnIoThread()) registry_.SendAcksSoon(state);
   return absl::OkStatus();
 }
 
@@ -45,7 +45,7 @@ absl::Status ClientCore::Nack(const SubscriptionState& state,
   range->set_topic(std::string(message.topic));
   range->set_partition(message.partition);
   range->add_offsets(message.offset);
-  return connection_.Send(frame);
+  return link_.Send(frame);
 }
 
 absl::Status ClientCore::FlushAcks(SubscriptionState& state) {
@@ -54,8 +54,11 @@ absl::Status ClientCore::FlushAcks(SubscriptionState& state) {
   wire::Ack* ack = frame.mutable_ack();
   ack->set_subscription_id(state.id);
   state.acks.TakeInto(ack);  // may be empty: then it waits for earlier acks
+  // Acks are the connection's: with none, there is nothing they can move
+  // (the broker delivers unacked messages again on the next connection).
   return Call(&frame, wire::Frame::kOk,
-              absl::StrCat("flush acks of ", state.filter))
+              absl::StrCat("flush acks of ", state.filter), {},
+              WhenDisconnected::kFail)
       .status();
 }
 

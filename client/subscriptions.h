@@ -1,10 +1,23 @@
 // client_internal::SubscriptionRegistry: the subscriptions of one Client,
-// their delivery to handlers, and their flow-control credit.
+// their delivery to handlers, their flow-control credit, and their
+// resumption on a new connection.
 //
-//   SubscriptionRegistry registry(&connection);
-//   std::shared_ptr<SubscriptionState> s = registry.Add(filter, options, h);
-//   // ... send Subscribe{s->id}; Deliver pushes reach registry.OnDeliver.
+//   SubscriptionRegistry registry(&link, &io, options);
+//   std::shared_ptr<SubscriptionState> s =
+//       registry.Add(filter, options, handler, subscribe);
+//   // ... send Subscribe{s->id}; on its ack registry.Accepted(s, ack);
+//   // Deliver pushes reach registry.OnDeliver.
 //   registry.End(*s);  // no handler call after this returns
+//
+// Resumption: after a reconnect each established subscription is sent
+// again under its id. A named (durable or group) one goes on from the
+// position the broker stored. Any other resumes every partition at the next
+// offset it has not delivered — or, for a partition it got nothing from
+// yet, where the broker said it started (SubscribeAck) — and partitions of
+// topics created since start from their beginning, as they would have:
+// nothing is missed and, for subscriptions without acks, nothing comes
+// twice (the broker starts exactly there). A snapshot cut short starts
+// over.
 //
 // Credit: the broker is granted credit_messages / credit_bytes at Subscribe.
 // After each delivery the handler consumed, once at least half of either
@@ -28,7 +41,8 @@
 #include "absl/status/status.h"
 #include "client/ack_buffer.h"
 #include "client/client.h"
-#include "client/connection.h"
+#include "client/io_thread.h"
+#include "client/link.h"
 #include "proto/protocol.pb.h"
 
 namespace chorus::client_internal {
@@ -62,19 +76,43 @@ struct SubscriptionState {
   // I/O thread only: what the handler consumed since the last grant.
   uint64_t consumed_messages = 0;
   uint64_t consumed_bytes = 0;
+
+  // The Subscribe as first sent, sent again after a reconnect.
+  wire::Subscribe request;
+  // Durable or group: the broker keeps the position.
+  bool named = false;
+  bool snapshot = false;  // starts with a snapshot
+  // I/O thread only, for unnamed subscriptions: per topic and partition,
+  // the next offset not yet delivered (kUnknown: nothing delivered and no
+  // start heard) and whether the partition's snapshot was delivered.
+  struct Progress {
+    static constexpr uint64_t kUnknown = ~uint64_t{0};
+    uint64_t next = kUnknown;
+    bool snapshot_ended = false;
+  };
+  absl::flat_hash_map<std::string, std::vector<Progress>> progress;
+  // I/O thread only: the latest Subscribe sent for it (answers to earlier
+  // ones are stale), and until when a name still held by the connection
+  // that was lost is waited for.
+  uint64_t attempt = 0;
+  absl::Time retry_until = absl::InfinitePast();
 };
 
-// Thread-safe; OnDeliver and OnConnectionLost run on the I/O thread.
+// Thread-safe; the On* calls and Accepted run on the I/O thread.
 class SubscriptionRegistry {
  public:
-  explicit SubscriptionRegistry(Connection* connection)
-      : connection_(connection) {}
+  SubscriptionRegistry(Link* link, IoThread* io, const ClientOptions& options)
+      : link_(link), io_(io), options_(options) {}
 
-  // Registers a subscription under a fresh id, before Subscribe is sent, so
-  // that deliveries right after the SubscribeAck find it.
+  // Registers a subscription under a fresh id (written into `request`),
+  // before Subscribe is sent, so that deliveries right after the
+  // SubscribeAck find it.
   std::shared_ptr<SubscriptionState> Add(std::string_view filter,
                                          SubscribeOptions options,
-                                         Client::MessageHandler handler);
+                                         Client::MessageHandler handler,
+                                         wire::Subscribe* request);
+  // The broker accepted `state`'s Subscribe.
+  void Accepted(SubscriptionState& state, const wire::SubscribeAck& ack);
 
   // Stops deliveries to `state` and forgets it. Off the I/O thread, waits
   // until a running handler call returns. Returns false if it had already
@@ -89,15 +127,26 @@ class SubscriptionRegistry {
   // I/O thread).
   void SendAcks(SubscriptionState& state);
   void SendAcksSoon(const std::shared_ptr<SubscriptionState>& state);
-  // Ends every subscription, calling on_error with `status`.
-  void OnConnectionLost(const absl::Status& status);
+  // The broker ended a subscription (SubscriptionEnded): on_error.
+  void OnSubscriptionEnded(const wire::SubscriptionEnded& ended);
+  // A new connection is up: every established subscription is sent again.
+  void OnConnected();
 
  private:
   // After a delivery: grants back the consumed credit when due.
   void MaybeGrantCredit(SubscriptionState& state, uint64_t messages,
                         uint64_t bytes);
+  std::shared_ptr<SubscriptionState> Find(uint64_t id);
+  // Sends `state`'s Subscribe again, resuming where it stands.
+  void Resubscribe(const std::shared_ptr<SubscriptionState>& state);
+  void OnResubscribed(const std::shared_ptr<SubscriptionState>& state,
+                      uint64_t attempt, absl::StatusOr<wire::Frame> answer);
+  // Ends `state` for good, telling its on_error.
+  void Fail(SubscriptionState& state, const absl::Status& status);
 
-  Connection* const connection_;
+  Link* const link_;
+  IoThread* const io_;
+  const ClientOptions options_;
   std::mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, std::shared_ptr<SubscriptionState>> active_

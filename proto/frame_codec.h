@@ -33,6 +33,11 @@ namespace chorus::proto {
 inline constexpr uint32_t kProtocolVersion = 1;
 inline constexpr size_t kFrameHeaderBytes = 4;
 inline constexpr size_t kDefaultMaxFrameBytes = 8 * 1024 * 1024;
+// Idempotent publishing (Publish.producer_id): a partition remembers the
+// last this many batches of each producer, which is what lets it answer a
+// retried batch with its original offsets. A producer therefore keeps at
+// most this many batches per partition awaiting their ack.
+inline constexpr size_t kProducerWindowBatches = 8;
 
 // Writes the 4-byte big-endian frame length `length` at `out[0..3]`.
 void PutFrameLength(uint32_t length, char* out);

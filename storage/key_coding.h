@@ -27,6 +27,20 @@ inline uint64_t DecodeBigEndian64(const char* in) {
   return value;
 }
 
+inline void EncodeBigEndian32(uint32_t value, char* out) {
+  for (int i = 0; i < 4; ++i) {
+    out[i] = static_cast<char>(value >> (24 - 8 * i));
+  }
+}
+
+inline uint32_t DecodeBigEndian32(const char* in) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) {
+    value = (value << 8) | static_cast<unsigned char>(in[i]);
+  }
+  return value;
+}
+
 inline std::string BigEndian64(uint64_t value) {
   std::string bytes(8, '\0');
   EncodeBigEndian64(value, bytes.data());

@@ -137,13 +137,16 @@ absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
 StoredBatchHeader PartitionLog::Append(std::string_view records, uint32_t count,
                                        std::string_view publisher,
                                        int64_t now_ms, CommitBatch* commit,
-                                       std::string* stored_value) {
+                                       std::string* stored_value,
+                                       ProducerStamp producer) {
   if (count == 0) Die(partition_id_, "append of an empty batch");
   const StoredBatchHeader header = {
       .base_offset = next_offset_,
       .timestamp_ms = std::max(now_ms, last_timestamp_ms_),
       .publisher = publisher,
       .count = count,
+      .producer_id = producer.id,
+      .producer_sequence = producer.sequence,
   };
   const size_t value_start = stored_value->size();
   AppendStoredBatch(header, records, stored_value);

@@ -60,10 +60,12 @@ class PartitionLog {
   // `*commit`. Offsets are taken at once; the batch is durable only when the
   // commit is. If the commit fails, the broker must stop using this log.
   // `count` must be positive; the returned header's publisher views
-  // `publisher`.
+  // `publisher`. `producer` is stored in the header as it is (the caller
+  // checks sequences: ProducerTable).
   StoredBatchHeader Append(std::string_view records, uint32_t count,
                            std::string_view publisher, int64_t now_ms,
-                           CommitBatch* commit, std::string* stored_value);
+                           CommitBatch* commit, std::string* stored_value,
+                           ProducerStamp producer = {});
 
   // Reads whole stored batches covering offsets [from, end): the first is the
   // batch that holds `from` (it may start before it; the caller slices), or

@@ -33,6 +33,7 @@ constexpr char kLogFamily[] = "log";
 constexpr char kMetaFamily[] = "meta";
 constexpr char kCursorsFamily[] = "cursors";
 constexpr char kKeysFamily[] = "keys";
+constexpr char kProducersFamily[] = "producers";
 
 // `meta` keys.
 constexpr std::string_view kTopicPrefix = "topic/";
@@ -122,7 +123,8 @@ rocksdb::ColumnFamilyOptions LogFamilyOptions(
   return options;
 }
 
-// `meta`, `cursors` (and the unused default family): small, point lookups.
+// `meta`, `cursors`, `keys`, `producers` (and the unused default family):
+// small, point lookups and short scans.
 rocksdb::ColumnFamilyOptions SmallFamilyOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
@@ -296,6 +298,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
       {kMetaFamily, SmallFamilyOptions(cache)},
       {kCursorsFamily, SmallFamilyOptions(cache)},
       {kKeysFamily, SmallFamilyOptions(cache)},
+      {kProducersFamily, SmallFamilyOptions(cache)},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -311,6 +314,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   store->meta_ = handles[2];
   store->cursors_ = handles[3];
   store->keys_ = handles[4];
+  store->producers_ = handles[5];
   // Nothing is kept in the default family; RocksDB only requires opening it.
   CHORUS_RETURN_IF_ERROR(FromRocksDb(db->DestroyColumnFamilyHandle(handles[0]),
                                      "close default column family"));
@@ -354,7 +358,8 @@ Store::~Store() {
   tombstones_.reset();
   if (db_ == nullptr) return;
   LogIfError(SyncWal());
-  for (rocksdb::ColumnFamilyHandle* family : {log_, meta_, cursors_, keys_}) {
+  for (rocksdb::ColumnFamilyHandle* family :
+       {log_, meta_, cursors_, keys_, producers_}) {
     LogIfError(FromRocksDb(db_->DestroyColumnFamilyHandle(family),
                            "close column family"));
   }
@@ -405,9 +410,12 @@ void Store::StageDeletePartition(uint64_t partition_id, CommitBatch* commit) {
                           LogKey(partition_id + 1, 0));
   (void)batch.DeleteRange(keys_, BigEndian64(partition_id),
                           BigEndian64(partition_id + 1));
+  (void)batch.DeleteRange(producers_, BigEndian64(partition_id),
+                          BigEndian64(partition_id + 1));
   (void)batch.Delete(meta_, DeletedKey(partition_id));
   tombstones_->Written(log_);
   tombstones_->Written(keys_);
+  tombstones_->Written(producers_);
 }
 
 absl::StatusOr<std::vector<wire::TopicRecord>> Store::LoadTopics() {

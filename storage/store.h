@@ -5,7 +5,8 @@
 // partition_id (u64 BE) | base_offset (u64 BE); `meta` holds topic records and
 // counters; `cursors` holds named subscriptions and their positions
 // (CursorStore); `keys` holds the last value of every key of status topics
-// (KeyTable).
+// (KeyTable); `producers` holds the idempotence state of partitions
+// (ProducerTable).
 //
 //   CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
 //                           Store::Open({.data_dir = "./data"}));
@@ -80,6 +81,7 @@ class CommitBatch {
   friend class PartitionLog;
   friend class CursorStore;
   friend class KeyTable;
+  friend class ProducerTable;
 
   // The batch to stage writes in, created on first use.
   rocksdb::WriteBatch& batch();
@@ -129,8 +131,8 @@ class Store {
   // the marked data before anything reads it. A missing name is OK.
   absl::Status DeleteTopic(std::string_view name, uint64_t first_partition_id,
                            uint32_t partitions);
-  // Stages the deletion of every batch and status key of `partition_id`,
-  // and of its mark (DeleteTopic), in `commit`.
+  // Stages the deletion of every batch, status key and producer row of
+  // `partition_id`, and of its mark (DeleteTopic), in `commit`.
   void StageDeletePartition(uint64_t partition_id, CommitBatch* commit);
   // Every stored topic record. kDataLoss if one does not parse.
   absl::StatusOr<std::vector<wire::TopicRecord>> LoadTopics();
@@ -164,6 +166,8 @@ class Store {
   // For CursorStore and KeyTable; not for other callers.
   rocksdb::ColumnFamilyHandle* cursors_family() const { return cursors_; }
   rocksdb::ColumnFamilyHandle* keys_family() const { return keys_; }
+  // For ProducerTable; not for other callers.
+  rocksdb::ColumnFamilyHandle* producers_family() const { return producers_; }
 
  private:
   class SyncThread;
@@ -179,6 +183,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* cursors_ = nullptr;
   rocksdb::ColumnFamilyHandle* keys_ = nullptr;
+  rocksdb::ColumnFamilyHandle* producers_ = nullptr;
   std::unique_ptr<SyncThread> sync_thread_;
   std::unique_ptr<TombstoneFlusher> tombstones_;
   // Serializes the read-modify-write of the partition id counter.

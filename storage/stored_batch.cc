@@ -16,6 +16,8 @@ constexpr uint32_t kTimestampField = 5;
 constexpr uint32_t kPublisherField = 6;
 constexpr uint32_t kCountField = 7;
 constexpr uint32_t kRecordsField = 8;
+constexpr uint32_t kProducerIdField = 10;
+constexpr uint32_t kProducerSequenceField = 11;
 
 // proto3 leaves zero values out.
 void AppendNonZero(uint32_t field, uint64_t value, std::string* out) {
@@ -45,12 +47,16 @@ void AppendStoredBatch(const StoredBatchHeader& header,
                NonZeroSize(kTimestampField, timestamp) +
                NonEmptySize(kPublisherField, header.publisher.size()) +
                NonZeroSize(kCountField, header.count) +
-               NonEmptySize(kRecordsField, records.size()));
+               NonEmptySize(kRecordsField, records.size()) +
+               NonZeroSize(kProducerIdField, header.producer_id) +
+               NonZeroSize(kProducerSequenceField, header.producer_sequence));
   AppendNonZero(kBaseOffsetField, header.base_offset, out);
   AppendNonZero(kTimestampField, timestamp, out);
   AppendNonEmpty(kPublisherField, header.publisher, out);
   AppendNonZero(kCountField, header.count, out);
   AppendNonEmpty(kRecordsField, records, out);
+  AppendNonZero(kProducerIdField, header.producer_id, out);
+  AppendNonZero(kProducerSequenceField, header.producer_sequence, out);
 }
 
 absl::StatusOr<StoredBatchView> ParseStoredBatch(std::string_view value) {
@@ -85,6 +91,14 @@ absl::StatusOr<StoredBatchView> ParseStoredBatch(std::string_view value) {
       case kRecordsField:
         if (!is_bytes) return Malformed("records type");
         view.records = bytes;
+        break;
+      case kProducerIdField:
+        if (!is_varint) return Malformed("producer_id type");
+        view.header.producer_id = number;
+        break;
+      case kProducerSequenceField:
+        if (!is_varint) return Malformed("producer_sequence type");
+        view.header.producer_sequence = number;
         break;
       default:
         break;  // unknown field: skipped for forward compatibility

@@ -23,6 +23,17 @@ struct StoredBatchHeader {
   int64_t timestamp_ms = 0;
   std::string_view publisher;
   uint32_t count = 0;
+  // The idempotence identity of the publish (Publish.producer_id and
+  // .sequence): the sequence is that of the batch's first record. 0 and 0
+  // for a publish without one.
+  uint64_t producer_id = 0;
+  uint64_t producer_sequence = 0;
+};
+
+// The idempotence identity of a publish (see StoredBatchHeader).
+struct ProducerStamp {
+  uint64_t id = 0;
+  uint64_t sequence = 0;
 };
 
 // A decoded stored batch; the views point into the parsed value.

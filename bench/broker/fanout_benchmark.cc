@@ -74,7 +74,7 @@ void BM_FanOutOneBatch(benchmark::State& state) {
     for (auto _ : state) {
       const uint64_t expected = sink.deliveries + subscribers;
       bool stored = false;
-      partition.Append(records, records_per_batch, "bench",
+      partition.Append(records, records_per_batch, "bench", {},
                        [&stored](auto result) { stored = result.ok(); });
       while (sink.deliveries < expected) {
         shard.io_context().restart();

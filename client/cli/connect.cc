@@ -2,7 +2,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/files.h"
 #include "common/string_views.h"
@@ -35,20 +34,9 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectForCommand(
     }
     options.auth_token = std::string(absl::StripAsciiWhitespace(*token));
   }
-  absl::StatusOr<std::vector<std::string>> servers =
-      ParseServerList(line.server);
-  if (!servers.ok()) return servers.status();
-  std::vector<std::string> failures;
-  absl::Status last;
-  for (const std::string& server : *servers) {
-    absl::StatusOr<std::unique_ptr<Client>> client =
-        Client::Connect(server, options);
-    if (client.ok()) return client;
-    last = client.status();
-    failures.emplace_back(last.message());
-  }
-  if (failures.size() == 1) return last;
-  return absl::Status(last.code(), absl::StrJoin(failures, "; "));
+  // The list was checked with the flags; the library tries the servers in
+  // order and keeps them to reconnect through.
+  return Client::Connect(line.server, options);
 }
 
 }  // namespace chorus::cli

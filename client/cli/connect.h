@@ -4,8 +4,7 @@
 //   absl::StatusOr<std::unique_ptr<Client>> client = ConnectForCommand(*line);
 //
 // The servers are tried in order and the first that completes the
-// handshake is used. Until brokers form a cluster, each one serves its own
-// data, so a list only makes sense for addresses of one broker.
+// handshake is used; the client reconnects through the same list.
 #ifndef CHORUS_CLIENT_CLI_CONNECT_H_
 #define CHORUS_CLIENT_CLI_CONNECT_H_
 

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "asio.hpp"
 #include "broker/shard.h"
 #include "gtest/gtest.h"
@@ -14,50 +15,84 @@ namespace {
 
 using storage::FsyncMode;
 
-class GroupCommitTest : public ::testing::TestWithParam<FsyncMode> {};
+// A log on a store under each fsync mode, and a group commit on `io`.
+class GroupCommitTest : public ::testing::TestWithParam<FsyncMode> {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open({.data_dir = dir_.path(),
+                                                       .fsync = GetParam()}));
+    ASSERT_OK_AND_ASSIGN(log_, storage::PartitionLog::Open(store_.get(), 1));
+    commit_ = std::make_unique<GroupCommit>(store_.get(), io_.get_executor());
+  }
 
-// Appends one record to `log` in this turn's batch.
-void AppendOne(storage::PartitionLog& log, GroupCommit& commit,
-               GroupCommit::Done done) {
-  std::string value;
-  log.Append("record", 1, "p", 1000, commit.Batch(), &value);
-  commit.OnStored(std::move(done));
-}
+  // Runs `turn` on `io` until a callback stops it.
+  void Run(absl::AnyInvocable<void()> turn) {
+    asio::post(io_, std::move(turn));
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  }
+
+  // Appends one record to the log in this turn's batch.
+  void AppendOne(GroupCommit::Done done) {
+    std::string value;
+    log_->Append("record", 1, "p", 1000, commit_->Batch(), &value);
+    commit_->OnStored(std::move(done));
+  }
+
+  size_t StoredBatches() {
+    std::vector<std::string> batches;
+    EXPECT_TRUE(log_->Read(0, log_->next_offset(), 1 << 20, &batches).ok());
+    return batches.size();
+  }
+
+  storage::ScopedTempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::PartitionLog> log_;
+  asio::io_context io_{1};
+  std::unique_ptr<GroupCommit> commit_;
+};
 
 // A callback of one commit that appends again (as a stale marker or a dead
 // letter does) must see its write committed by the next turn, not dropped
 // with the batch that was just written.
 TEST_P(GroupCommitTest, AppendsStagedByACallbackAreCommittedNext) {
-  storage::ScopedTempDir dir;
-  ASSERT_OK_AND_ASSIGN(
-      std::unique_ptr<storage::Store> store,
-      storage::Store::Open({.data_dir = dir.path(), .fsync = GetParam()}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<storage::PartitionLog> log,
-                       storage::PartitionLog::Open(store.get(), 1));
-  asio::io_context io(1);
-  GroupCommit commit(store.get(), io.get_executor());
   std::vector<absl::Status> stored;
-  asio::post(io, [&] {
-    AppendOne(*log, commit, [&](absl::Status first) {
+  Run([&] {
+    AppendOne([&](absl::Status first) {
       stored.push_back(first);
-      AppendOne(*log, commit, [&](absl::Status second) {
+      AppendOne([&](absl::Status second) {
         stored.push_back(second);
-        io.stop();
+        io_.stop();
       });
     });
   });
-  auto guard = asio::make_work_guard(io);
-  io.run();
-
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_TRUE(stored[0].ok()) << stored[0];
   EXPECT_TRUE(stored[1].ok()) << stored[1];
   std::vector<std::string> batches;
-  ASSERT_TRUE(log->Read(0, 2, 1 << 20, &batches).ok());
+  ASSERT_TRUE(log_->Read(0, 2, 1 << 20, &batches).ok());
   ASSERT_EQ(batches.size(), 2u) << "the second append was not stored";
   ASSERT_OK_AND_ASSIGN(storage::StoredBatchView second,
                        storage::ParseStoredBatch(batches[1]));
   EXPECT_EQ(second.header.base_offset, 1u);
+}
+
+// What a BeforeCommit hook stages rides in the commit of its turn, after
+// the turn's appends.
+TEST_P(GroupCommitTest, BeforeCommitStagesIntoTheSameCommit) {
+  size_t batches_when_stored = 0;
+  Run([&] {
+    AppendOne([&](absl::Status status) {
+      EXPECT_TRUE(status.ok()) << status;
+      batches_when_stored = StoredBatches();
+      io_.stop();
+    });
+    commit_->BeforeCommit([&](storage::CommitBatch* batch) {
+      std::string value;
+      log_->Append("summary", 1, "p", 1000, batch, &value);
+    });
+  });
+  EXPECT_EQ(batches_when_stored, 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, GroupCommitTest,

@@ -1,17 +1,20 @@
-// chorus::Client against a scripted FakeBroker: handshake, batching and
-// acks, subscriptions and credit, admin calls, timeouts, connection loss and
-// Close. The broker's side of the protocol is tested with the real broker in
-// tests/integration.
+// chorus::Client against a scripted FakeBroker: handshake, placement,
+// batching and acks, subscriptions and credit, admin calls, timeouts,
+// reconnects after a lost connection (publishes sent again, subscriptions
+// resumed) and Close. The broker's side of the protocol is tested with the real
+// broker in tests/integration.
 #include "client/client.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "client/subscriptions.h"
+#include "common/partitioner.h"
 #include "common/sync.h"
 #include "gtest/gtest.h"
 #include "proto/records.h"
@@ -345,47 +348,168 @@ TEST(ClientPublishTest, BackPressureGivesUpAfterRequestTimeout) {
       << blocked.status();
 }
 
-TEST(ClientConnectionLossTest, FailsPublishesInFlightAndLaterCallsFast) {
-  FakeBroker broker;  // never acknowledges
+// Fast reconnects, so that these tests take milliseconds.
+ClientOptions QuickReconnects() {
   ClientOptions options;
+  options.reconnect_backoff_initial = absl::Milliseconds(10);
+  options.reconnect_backoff_max = absl::Milliseconds(50);
+  return options;
+}
+
+// A broker that leaves the first connection's publishes unanswered and
+// acknowledges them on the next one: the client must send the same batch
+// again, under the same producer id and sequence, and fail nothing.
+TEST(ClientReconnectTest,
+     PublishesInFlightAreSentAgainAfterTheConnectionIsLost) {
+  FakeBroker broker;
+  std::atomic<int> seen{0};
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (!frame.has_publish() || seen++ == 0) return;
+    broker.Reply(frame, [&](wire::Frame* r) {
+      wire::PartitionRange* range = r->mutable_publish_ack()->add_ranges();
+      range->set_first_offset(40);
+      range->set_count(static_cast<uint32_t>(RecordCount(frame.publish())));
+    });
+  });
+  ClientOptions options = QuickReconnects();
   options.linger = absl::ZeroDuration();
+  Notification disconnected, reconnected;
+  absl::Status why;
+  options.on_disconnect = [&](absl::Status status) {
+    why = status;
+    disconnected.Notify();
+  };
+  options.on_reconnect = [&] { reconnected.Notify(); };
   auto client = ConnectOrDie(broker, options);
   Results results;
   client->Publish("t", Msg("1"), results.Callback());
   broker.WaitForFrames(1);
   broker.Disconnect();
+  ASSERT_TRUE(disconnected.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(why.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(why.message().find("connection to " + broker.address() + " lost"),
+            absl::string_view::npos)
+      << why;
+  ASSERT_TRUE(reconnected.WaitForNotificationWithTimeout(absl::Seconds(10)));
   auto done = results.WaitFor(1);
   ASSERT_EQ(done.size(), 1u);
-  EXPECT_EQ(done[0].status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(done[0].status().message().find("connection to " +
-                                            broker.address() + " lost"),
-            absl::string_view::npos)
-      << done[0].status();
-  EXPECT_EQ(client->PublishAndWait("t", Msg("2")).status().code(),
-            absl::StatusCode::kUnavailable);
-  EXPECT_EQ(client->Ping().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(client->ListTopics().status().code(),
-            absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(done[0].ok()) << done[0].status();
+  EXPECT_EQ(done[0]->offset, 40u);
+  std::vector<wire::Frame> frames = broker.WaitForFrames(2);
+  ASSERT_EQ(frames.size(), 2u);
+  const wire::Publish& first = frames[0].publish();
+  const wire::Publish& again = frames[1].publish();
+  EXPECT_NE(first.producer_id(), 0u);
+  EXPECT_TRUE(first.has_partition());
+  EXPECT_EQ(again.producer_id(), first.producer_id());
+  EXPECT_EQ(again.sequence(), first.sequence());
+  EXPECT_EQ(again.records(), first.records());
+  EXPECT_EQ(broker.hello().watch_metadata(), true);
 }
 
-TEST(ClientConnectionLossTest, ConnectionLevelErrorFailsWithItsCode) {
+TEST(ClientReconnectTest, CallsInFlightFailAndLaterOnesWaitForTheReconnect) {
   FakeBroker broker;
+  std::atomic<int> pings{0};
   broker.OnFrame([&](const wire::Frame& frame) {
-    if (!frame.has_publish()) return;
+    if (!frame.has_ping()) return;
+    if (pings++ == 0) {
+      broker.Disconnect();  // the first one is lost with its connection
+      return;
+    }
+    broker.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
+  });
+  auto client = ConnectOrDie(broker, QuickReconnects());
+  const absl::Status lost = client->Ping();
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  EXPECT_TRUE(client->Ping().ok());
+  EXPECT_TRUE(broker.WaitForConnections(2));
+}
+
+TEST(ClientReconnectTest, ConnectionLevelErrorFailsCallsInFlightWithItsCode) {
+  FakeBroker broker;
+  std::atomic<int> pings{0};
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (!frame.has_ping()) return;
+    if (pings++ > 0) {
+      broker.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
+      return;
+    }
     wire::Frame error;
     proto::StatusToWire(absl::ResourceExhaustedError("frame too large"),
                         error.mutable_error());
     broker.Send(error);
     broker.Disconnect();
   });
-  ClientOptions options;
-  options.linger = absl::ZeroDuration();
+  ClientOptions options = QuickReconnects();
+  Notification disconnected;
+  absl::Status why;
+  options.on_disconnect = [&](absl::Status status) {
+    why = status;
+    disconnected.Notify();
+  };
   auto client = ConnectOrDie(broker, options);
-  absl::StatusOr<PublishResult> stored = client->PublishAndWait("t", Msg("1"));
-  EXPECT_EQ(stored.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(stored.status().message().find("frame too large"),
-            absl::string_view::npos);
-  EXPECT_EQ(client->Ping().code(), absl::StatusCode::kUnavailable);
+  const absl::Status refused = client->Ping();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("frame too large"), absl::string_view::npos);
+  ASSERT_TRUE(disconnected.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(why.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(client->Ping().ok());  // on the next connection
+}
+
+TEST(ClientReconnectTest, AServerListIsTriedInOrder) {
+  std::string gone;
+  {
+    FakeBroker closed;  // a port that was free a moment ago
+    gone = closed.address();
+  }
+  FakeBroker broker;
+  broker.OnFrame([&](const wire::Frame& frame) {
+    if (frame.has_ping()) {
+      broker.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
+    }
+  });
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(gone + "," + broker.address());
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE((*client)->Ping().ok());
+  absl::StatusOr<std::unique_ptr<Client>> none =
+      Client::Connect(gone + ", " + gone);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(none.status().message(), "connect " + gone +
+                                         ": Connection refused; connect " +
+                                         gone + ": Connection refused");
+  EXPECT_EQ(Client::Connect(broker.address() + ",").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientPlacementTest, KeysHashToPartitionsAndKeylessBatchesTakeTurns) {
+  FakeBroker::Options broker_options;
+  broker_options.partitions = 4;
+  FakeBroker broker(broker_options);
+  AckPublishes(broker);
+  ClientOptions options;
+  options.linger = absl::ZeroDuration();  // one batch per message
+  auto client = ConnectOrDie(broker, options);
+  for (const char* key : {"eu-1", "us-2", "eu-1"}) {
+    ASSERT_TRUE(client->PublishAndWait("t", Msg("v", key)).ok());
+  }
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(client->PublishAndWait("t", Msg("nokey")).ok());
+  }
+  std::vector<wire::Frame> frames = broker.WaitForFrames(7);
+  ASSERT_EQ(frames.size(), 7u);
+  EXPECT_EQ(frames[0].publish().partition(), PartitionForKey("eu-1", 4));
+  EXPECT_EQ(frames[1].publish().partition(), PartitionForKey("us-2", 4));
+  EXPECT_EQ(frames[2].publish().partition(), PartitionForKey("eu-1", 4));
+  std::set<uint32_t> keyless;
+  for (size_t i = 3; i < 7; ++i)
+    keyless.insert(frames[i].publish().partition());
+  EXPECT_EQ(keyless.size(), 4u);  // one batch each, in turn
+  // Sequences count records per partition.
+  EXPECT_EQ(frames[0].publish().sequence(), 0u);
+  EXPECT_EQ(frames[2].publish().sequence(), 1u);
+  EXPECT_EQ(frames[2].publish().producer_id(),
+            frames[0].publish().producer_id());
 }
 
 TEST(ClientAdminTest, TopicCallsRoundTrip) {
@@ -464,7 +588,20 @@ class ClientSubscribeTest : public ::testing::Test {
         broker_.Reply(frame, [](wire::Frame* r) { r->mutable_pong(); });
       }
     });
-    client_ = ConnectOrDie(broker_);
+    client_ = ConnectOrDie(broker_, QuickReconnects());
+  }
+
+  // Waits for the `n`th Subscribe the broker got and returns it.
+  wire::Subscribe NthSubscribe(size_t n) {
+    std::vector<wire::Subscribe> subscribes;
+    for (size_t frames = 1; frames < 100 && subscribes.size() < n; ++frames) {
+      subscribes.clear();
+      for (const wire::Frame& frame : broker_.WaitForFrames(frames)) {
+        if (frame.has_subscribe()) subscribes.push_back(frame.subscribe());
+      }
+    }
+    EXPECT_GE(subscribes.size(), n);
+    return subscribes.size() >= n ? subscribes[n - 1] : wire::Subscribe();
   }
 
   // Pushes a Deliver of `values` at `base_offset`; returns what it costs
@@ -576,11 +713,51 @@ TEST_F(ClientSubscribeTest, RefusedSubscribeReturnsTheErrorWithoutOnError) {
   auto sub = client_->Subscribe("bad..filter", options, [](const auto&) {});
   EXPECT_EQ(sub.status().code(), absl::StatusCode::kInvalidArgument);
   broker_.Disconnect();
-  EXPECT_EQ(client_->Ping().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(broker_.WaitForConnections(2));
+  EXPECT_TRUE(client_->Ping().ok());  // on the new connection
+  EXPECT_EQ(errors.load(), 0);
+  // Only established subscriptions are resumed: the Ping is the next frame.
+  std::vector<wire::Frame> frames = broker_.WaitForFrames(2);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_TRUE(frames[1].has_ping());
+}
+
+// A lost connection does not end the subscription: it is sent again under
+// its id, resuming at the next offset it has not delivered, with its whole
+// credit.
+TEST_F(ClientSubscribeTest, ALostConnectionResumesInsteadOfCallingOnError) {
+  std::atomic<int> errors{0};
+  Received received;
+  SubscribeOptions options;
+  options.start = StartPosition::Latest();
+  options.on_error = [&](absl::Status) { ++errors; };
+  auto sub = client_->Subscribe("acme.>", options, received.Handler());
+  ASSERT_TRUE(sub.ok());
+  const wire::Subscribe first = broker_.WaitForFrames(1)[0].subscribe();
+  Deliver(first.subscription_id(), 10, {"a", "b"});
+  ASSERT_EQ(received.WaitFor(2).size(), 2u);
+  broker_.Disconnect();
+  const wire::Subscribe again = NthSubscribe(2);
+  EXPECT_EQ(again.subscription_id(), first.subscription_id());
+  EXPECT_EQ(again.filter(), "acme.>");
+  EXPECT_EQ(again.credit_messages(), first.credit_messages());
+  // Topics it had not heard of yet were created since: from their start.
+  EXPECT_EQ(again.start().kind(), wire::StartPosition::EARLIEST);
+  ASSERT_EQ(again.resume_size(), 1);
+  EXPECT_EQ(again.resume(0).topic(), "acme.x");
+  EXPECT_EQ(again.resume(0).partition(), 1u);
+  EXPECT_EQ(again.resume(0).offset(), 12u);
+  Deliver(first.subscription_id(), 12, {"c"});
+  ASSERT_TRUE(client_->Ping().ok());  // the Pong follows the delivery
+  EXPECT_EQ(
+      received.WaitFor(3),
+      (std::vector<std::string>{"acme.x/1@10 t=1234 pub-1 key-a=a h:v-a",
+                                "acme.x/1@11 t=1234 pub-1 key-b=b h:v-b",
+                                "acme.x/1@12 t=1234 pub-1 key-c=c h:v-c"}));
   EXPECT_EQ(errors.load(), 0);
 }
 
-TEST_F(ClientSubscribeTest, ConnectionLossCallsOnErrorOnce) {
+TEST_F(ClientSubscribeTest, ASubscriptionTheBrokerEndsCallsOnErrorOnce) {
   Notification failed;
   absl::Status error;
   SubscribeOptions options;
@@ -588,11 +765,21 @@ TEST_F(ClientSubscribeTest, ConnectionLossCallsOnErrorOnce) {
     error = status;
     failed.Notify();
   };
-  auto sub = client_->Subscribe("acme.>", options, [](const auto&) {});
+  Received received;
+  auto sub = client_->Subscribe("acme.>", options, received.Handler());
   ASSERT_TRUE(sub.ok());
-  broker_.Disconnect();
+  const uint64_t id = broker_.WaitForFrames(1)[0].subscribe().subscription_id();
+  wire::Frame ended;
+  ended.mutable_subscription_ended()->set_subscription_id(id);
+  proto::StatusToWire(absl::DataLossError("damaged at offset 4"),
+                      ended.mutable_subscription_ended()->mutable_status());
+  broker_.Send(ended);
   ASSERT_TRUE(failed.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_EQ(error.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(error.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(error.message(), "damaged at offset 4");
+  Deliver(id, 0, {"late"});
+  ASSERT_TRUE(client_->Ping().ok());
+  EXPECT_TRUE(received.WaitFor(0).empty());
   EXPECT_TRUE((*sub)->Unsubscribe().ok());
 }
 

@@ -84,6 +84,8 @@ void FakeBroker::Handle(const std::shared_ptr<Connection>& connection,
     {
       std::lock_guard<std::mutex> lock(mu_);
       hello_ = frame.hello();
+      ++connections_;
+      frames_changed_.notify_all();
     }
     if (!options_.answer_hello) return;
     wire::Frame reply;
@@ -104,6 +106,10 @@ void FakeBroker::Handle(const std::shared_ptr<Connection>& connection,
     Write(connection, reply);
     return;
   }
+  if (frame.has_metadata()) {
+    AnswerMetadata(connection, frame);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     frames_.push_back(frame);
@@ -117,6 +123,29 @@ void FakeBroker::Write(const std::shared_ptr<Connection>& connection,
   const std::string bytes = proto::EncodeFrame(frame);
   std::error_code ignored;
   asio::write(connection->socket, asio::buffer(bytes), ignored);
+}
+
+void FakeBroker::AnswerMetadata(const std::shared_ptr<Connection>& connection,
+                                const wire::Frame& request) {
+  wire::Frame reply;
+  reply.set_correlation_id(request.correlation_id());
+  wire::MetadataReply* metadata = reply.mutable_metadata_reply();
+  wire::BrokerInfo* self = metadata->add_brokers();
+  self->set_node_id("fake-1");
+  self->set_address(address());
+  self->set_alive(true);
+  metadata->set_version(1);
+  for (const std::string& name : request.metadata().topics()) {
+    wire::TopicMetadata* topic = metadata->add_topics();
+    topic->set_name(name);
+    topic->mutable_config()->set_partitions(options_.partitions);
+    for (uint32_t i = 0; i < options_.partitions; ++i) {
+      wire::PartitionMetadata* partition = topic->add_partitions();
+      partition->set_partition(i);
+      partition->set_leader("fake-1");
+    }
+  }
+  Write(connection, reply);
 }
 
 void FakeBroker::Send(wire::Frame frame) {
@@ -154,6 +183,12 @@ std::vector<wire::Frame> FakeBroker::WaitForFrames(size_t n,
   WaitFor(frames_changed_, lock, timeout,
           [this, n] { return frames_.size() >= n; });
   return frames_;
+}
+
+bool FakeBroker::WaitForConnections(size_t n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return WaitFor(frames_changed_, lock, timeout,
+                 [this, n] { return connections_ >= n; });
 }
 
 wire::Hello FakeBroker::hello() const {

@@ -10,8 +10,10 @@
 //   EXPECT_TRUE((*client)->Ping().ok());
 //
 // It answers Hello itself (Welcome, or the refusal given in Options) and
-// hands every later frame to the OnFrame handler, on its own thread. One
-// connection at a time: a new one replaces the previous one.
+// Metadata (every topic asked for exists, with Options::partitions), and
+// hands every other frame to the OnFrame handler, on its own thread. One
+// connection at a time: a new one (a client reconnecting) replaces the
+// previous one.
 #ifndef CHORUS_TESTS_CLIENT_FAKE_BROKER_H_
 #define CHORUS_TESTS_CLIENT_FAKE_BROKER_H_
 
@@ -40,6 +42,8 @@ class FakeBroker {
     absl::Status refuse_hello;
     uint64_t max_frame_bytes = 8 << 20;
     uint64_t max_message_bytes = 0;
+    // Partitions of every topic in Metadata answers.
+    uint32_t partitions = 1;
   };
 
   FakeBroker() : FakeBroker(Options{}) {}
@@ -69,6 +73,8 @@ class FakeBroker {
       size_t n, absl::Duration timeout = absl::Seconds(10));
   // The Hello of the latest connection (empty before one arrives).
   wire::Hello hello() const;
+  // Waits until `n` connections said Hello; false on timeout.
+  bool WaitForConnections(size_t n, absl::Duration timeout = absl::Seconds(10));
 
  private:
   struct Connection;
@@ -78,6 +84,8 @@ class FakeBroker {
               const wire::Frame& frame);
   void Write(const std::shared_ptr<Connection>& connection,
              const wire::Frame& frame);
+  void AnswerMetadata(const std::shared_ptr<Connection>& connection,
+                      const wire::Frame& request);
 
   const Options options_;
   asio::io_context io_;
@@ -91,6 +99,7 @@ class FakeBroker {
   std::condition_variable frames_changed_;
   std::vector<wire::Frame> frames_ ABSL_GUARDED_BY(mu_);
   wire::Hello hello_ ABSL_GUARDED_BY(mu_);
+  size_t connections_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace chorus::testing

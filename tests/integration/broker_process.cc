@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace chorus::testing {
@@ -54,8 +55,8 @@ BrokerProcess::~BrokerProcess() {
   std::filesystem::remove_all(root_, ignored);
 }
 
-absl::Status BrokerProcess::Launch() {
-  std::vector<std::string> argv = {ChorusdPath(), "--listen", "127.0.0.1:0",
+absl::Status BrokerProcess::Launch(const std::string& listen) {
+  std::vector<std::string> argv = {ChorusdPath(), "--listen", listen,
                                    "--data-dir", data_dir_};
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   Subprocess::Options options;
@@ -125,6 +126,25 @@ absl::Status BrokerProcess::Restart() {
     if (!code.ok()) return absl::FailedPreconditionError("broker still runs");
   }
   return Launch();
+}
+
+absl::Status BrokerProcess::RestartOnSamePort() {
+  if (process_) {
+    absl::StatusOr<int> code = process_->Wait(absl::ZeroDuration());
+    if (!code.ok()) return absl::FailedPreconditionError("broker still runs");
+  }
+  const std::string address = address_;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (true) {
+    absl::Status launched = Launch(address);
+    // A client reconnecting to the port may hold it for an instant (a
+    // loopback connect can pick the port it dials as its own).
+    if (launched.ok() || absl::Now() >= deadline ||
+        !absl::StrContains(Log(), "in use")) {
+      return launched;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
 }
 
 }  // namespace chorus::testing

@@ -5,6 +5,7 @@
 //   auto client = chorus::Client::Connect((*broker)->address());
 //   (*broker)->Kill();                             // SIGKILL
 //   ASSERT_TRUE((*broker)->Restart().ok());        // same data, new port
+//   ASSERT_TRUE((*broker)->RestartOnSamePort().ok());  // clients reconnect
 #ifndef CHORUS_TESTS_INTEGRATION_BROKER_PROCESS_H_
 #define CHORUS_TESTS_INTEGRATION_BROKER_PROCESS_H_
 
@@ -50,10 +51,13 @@ class BrokerProcess {
   void Kill();
   // Starts again on the same data dir (a new port).
   absl::Status Restart();
+  // Starts again on the same data dir and port, so that clients find it
+  // where it was. Retries for a few seconds while the port is still taken.
+  absl::Status RestartOnSamePort();
 
  private:
   BrokerProcess() = default;
-  absl::Status Launch();
+  absl::Status Launch(const std::string& listen = "127.0.0.1:0");
 
   std::vector<std::string> flags_;
   std::string root_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -66,11 +67,12 @@ absl::Status RawConnection::SendFrame(const wire::Frame& frame) {
   return SendBytes(proto::EncodeFrame(frame));
 }
 
-absl::Status RawConnection::Handshake() {
+absl::Status RawConnection::Handshake(bool watch_metadata) {
   wire::Frame hello;
   hello.set_correlation_id(1);
   hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
   hello.mutable_hello()->set_client_name("raw");
+  hello.mutable_hello()->set_watch_metadata(watch_metadata);
   if (absl::Status sent = SendFrame(hello); !sent.ok()) return sent;
   absl::StatusOr<wire::Frame> welcome = ReadFrame(absl::Seconds(10));
   if (!welcome.ok()) return welcome.status();
@@ -78,6 +80,17 @@ absl::Status RawConnection::Handshake() {
     return absl::InternalError(welcome->ShortDebugString());
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<wire::Frame> RawConnection::ReadReply(
+    uint64_t correlation_id, absl::Duration timeout,
+    std::vector<wire::Frame>* pushes) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    absl::StatusOr<wire::Frame> frame = ReadFrame(deadline - absl::Now());
+    if (!frame.ok() || frame->correlation_id() == correlation_id) return frame;
+    if (pushes != nullptr) pushes->push_back(*std::move(frame));
+  }
 }
 
 absl::StatusOr<wire::Frame> RawConnection::ReadFrame(absl::Duration timeout) {

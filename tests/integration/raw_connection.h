@@ -8,6 +8,7 @@
 #define CHORUS_TESTS_INTEGRATION_RAW_CONNECTION_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,8 +27,14 @@ class RawConnection {
 
   absl::Status SendBytes(const std::string& bytes);
   absl::Status SendFrame(const wire::Frame& frame);
-  // Sends Hello and expects Welcome.
-  absl::Status Handshake();
+  // Sends Hello (asking for MetadataChanged pushes if `watch_metadata`)
+  // and expects Welcome.
+  absl::Status Handshake(bool watch_metadata = false);
+  // Reads until the response to `correlation_id`; pushes met on the way
+  // are appended to `pushes` when it is not null.
+  absl::StatusOr<wire::Frame> ReadReply(
+      uint64_t correlation_id, absl::Duration timeout,
+      std::vector<wire::Frame>* pushes = nullptr);
   // The next frame. kOutOfRange when the broker closed the connection,
   // kDeadlineExceeded when nothing came in time.
   absl::StatusOr<wire::Frame> ReadFrame(absl::Duration timeout);

@@ -34,19 +34,6 @@ wire::Frame PublishFrame(uint64_t correlation_id, const std::string& topic,
   return frame;
 }
 
-wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
-                           wire::StartPosition::Kind start) {
-  wire::Frame frame;
-  frame.set_correlation_id(correlation_id);
-  wire::Subscribe* subscribe = frame.mutable_subscribe();
-  subscribe->set_subscription_id(correlation_id);
-  subscribe->set_filter(filter);
-  subscribe->mutable_start()->set_kind(start);
-  subscribe->set_credit_messages(1'000'000);
-  subscribe->set_credit_bytes(uint64_t{1} << 30);
-  return frame;
-}
-
 // Reads frames until one with `correlation_id` (or a Deliver when 0) comes.
 bool ReadUntil(RawConnection& raw, uint64_t correlation_id,
                wire::Frame* found = nullptr) {

@@ -44,9 +44,9 @@ ReceivedMessage Received::View() const {
 }
 
 bool Collector::WaitFor(size_t count, absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return chorus::WaitFor(changed_, lock, timeout,
-                         [&] { return messages_.size() >= count; });
+  return WaitUntil(
+      [count](const std::vector<Received>& got) { return got.size() >= count; },
+      timeout);
 }
 
 bool Collector::WaitUntil(
@@ -109,14 +109,44 @@ bool PeakMemory::GrewLessThan(double mib) const {
   return kSanitized || GrowthMiB() < mib;
 }
 
-std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
-                                     std::string name) {
+ClientOptions Impatient() {
   ClientOptions options;
+  options.request_timeout = absl::Milliseconds(500);
+  return options;
+}
+
+std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
+                                     std::string name, ClientOptions options) {
   options.client_name = std::move(name);
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(broker.address(), options);
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::vector<Received> ReadAll(Client& client, const std::string& topic,
+                              size_t expected) {
+  Collector collector;
+  SubscribeOptions options;
+  options.start = StartPosition::Earliest();
+  auto sub = client.Subscribe(topic, options, collector.Handler());
+  EXPECT_TRUE(sub.ok()) << sub.status();
+  EXPECT_TRUE(collector.WaitFor(expected));
+  EXPECT_TRUE(client.Ping().ok());
+  return collector.Take();
+}
+
+wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
+                           wire::StartPosition::Kind start) {
+  wire::Frame frame;
+  frame.set_correlation_id(correlation_id);
+  wire::Subscribe* subscribe = frame.mutable_subscribe();
+  subscribe->set_subscription_id(correlation_id);
+  subscribe->set_filter(filter);
+  subscribe->mutable_start()->set_kind(start);
+  subscribe->set_credit_messages(1'000'000);
+  subscribe->set_credit_bytes(uint64_t{1} << 30);
+  return frame;
 }
 
 std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,

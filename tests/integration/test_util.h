@@ -92,7 +92,21 @@ void ExpectClosedWithError(RawConnection& raw, absl::StatusCode code,
 
 // Connects a client to `broker`, failing the test on error.
 std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
-                                     std::string name = "it-client");
+                                     std::string name = "it-client",
+                                     ClientOptions options = {});
+// Options for a client that must not wait long for a broker that is gone
+// (it closes within a second).
+ClientOptions Impatient();
+
+// Reads every stored message of `topic` (from the start) until `expected`
+// have arrived, and whatever more is stored (a Ping follows them).
+std::vector<Received> ReadAll(Client& client, const std::string& topic,
+                              size_t expected);
+
+// A Subscribe frame (subscription id = correlation id) with ample credit,
+// for protocol-level tests over a RawConnection.
+wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
+                           wire::StartPosition::Kind start);
 
 // Publishes `count` messages "<prefix><i>" and waits for every ack.
 std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,

@@ -79,8 +79,9 @@ TEST(StoreTest, OpenCreatesFolderAndColumnFamilies) {
   ASSERT_TRUE(
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &families)
           .ok());
-  EXPECT_THAT(families, ::testing::UnorderedElementsAre(
-                            "default", "log", "meta", "cursors", "keys"));
+  EXPECT_THAT(families,
+              ::testing::UnorderedElementsAre("default", "log", "meta",
+                                              "cursors", "keys", "producers"));
 }
 
 TEST(StoreTest, ZeroFsyncIntervalIsInvalid) {

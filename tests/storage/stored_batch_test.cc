@@ -25,7 +25,9 @@ TEST(StoredBatchTest, RoundTripsWithViewsIntoTheValue) {
   const StoredBatchHeader header = {.base_offset = 1234567890123,
                                     .timestamp_ms = 1700000000123,
                                     .publisher = "svc-a",
-                                    .count = 2};
+                                    .count = 2,
+                                    .producer_id = 0xfedcba9876543210,
+                                    .producer_sequence = 77};
   std::string value = "prefix kept";
   AppendStoredBatch(header, records, &value);
   const std::string_view encoded =
@@ -36,6 +38,8 @@ TEST(StoredBatchTest, RoundTripsWithViewsIntoTheValue) {
   EXPECT_EQ(view.header.timestamp_ms, header.timestamp_ms);
   EXPECT_EQ(view.header.publisher, "svc-a");
   EXPECT_EQ(view.header.count, 2u);
+  EXPECT_EQ(view.header.producer_id, header.producer_id);
+  EXPECT_EQ(view.header.producer_sequence, 77u);
   EXPECT_EQ(view.records, records);
   EXPECT_GE(view.records.data(), encoded.data());
   EXPECT_LE(view.records.data() + view.records.size(),
@@ -53,6 +57,12 @@ TEST(StoredBatchTest, EncodingEqualsProtobufs) {
            .timestamp_ms = -5,
            .publisher = "",
            .count = 1},
+           StoredBatchHeader{.base_offset = 3,
+           .timestamp_ms = 1,
+           .publisher = "idempotent",
+           .count = 2,
+           .producer_id = ~uint64_t{0},
+           .producer_sequence = 1u << 20},
        }) {
     std::string value;
     AppendStoredBatch(header, records, &value);
@@ -64,7 +74,15 @@ TEST(StoredBatchTest, EncodingEqualsProtobufs) {
     EXPECT_EQ(message.publisher(), header.publisher);
     EXPECT_EQ(message.count(), header.count);
     EXPECT_EQ(message.records(), records);
+    EXPECT_EQ(message.producer_id(), header.producer_id);
+    EXPECT_EQ(message.producer_sequence(), header.producer_sequence);
     EXPECT_EQ(value, message.SerializeAsString());
+    // Sent verbatim as the tail of a Deliver, the same bytes are its fields.
+    wire::Deliver deliver;
+    ASSERT_TRUE(deliver.ParseFromString(value));
+    EXPECT_EQ(deliver.base_offset(), header.base_offset);
+    EXPECT_EQ(deliver.producer_id(), header.producer_id);
+    EXPECT_EQ(deliver.producer_sequence(), header.producer_sequence);
 
     ASSERT_OK_AND_ASSIGN(const StoredBatchView view, ParseStoredBatch(value));
     EXPECT_EQ(view.header.timestamp_ms, header.timestamp_ms);

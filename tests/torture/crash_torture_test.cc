@@ -96,7 +96,8 @@ void CrashTorture::RunUntilKilled(absl::Duration life) {
   // meets a handshake (even a life of 20 ms under a sanitizer).
   std::vector<std::unique_ptr<Client>> clients;
   for (int t = 0; t < kTopics; ++t) {
-    clients.push_back(ConnectOrDie(*broker_, absl::StrCat("publisher-", t)));
+    clients.push_back(
+        ConnectOrDie(*broker_, absl::StrCat("publisher-", t), Impatient()));
     ASSERT_NE(clients.back(), nullptr);
   }
   std::atomic<bool> stop{false};

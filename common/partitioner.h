@@ -1,16 +1,18 @@
-// Key partitioning: which partition a keyed message goes to.
+// Key partitioning: which partition a keyed message goes to. The client
+// library chooses partitions with it and the broker places publishes that
+// name none with it, so both must agree.
 //
 // Stable across processes, versions and machines (FNV-1a, 64-bit), so a key
 // keeps its partition for the life of a topic:
 //
 //   uint32_t p = PartitionForKey("eu-1", topic_partitions);
-#ifndef CHORUS_BROKER_PARTITIONER_H_
-#define CHORUS_BROKER_PARTITIONER_H_
+#ifndef CHORUS_COMMON_PARTITIONER_H_
+#define CHORUS_COMMON_PARTITIONER_H_
 
 #include <cstdint>
 #include <string_view>
 
-namespace chorus::broker {
+namespace chorus {
 
 // `partitions` must be at least 1.
 inline uint32_t PartitionForKey(std::string_view key, uint32_t partitions) {
@@ -22,6 +24,6 @@ inline uint32_t PartitionForKey(std::string_view key, uint32_t partitions) {
   return static_cast<uint32_t>(hash % partitions);
 }
 
-}  // namespace chorus::broker
+}  // namespace chorus
 
-#endif  // CHORUS_BROKER_PARTITIONER_H_
+#endif  // CHORUS_COMMON_PARTITIONER_H_

@@ -1,4 +1,4 @@
-#include "broker/partitioner.h"
+#include "common/partitioner.h"
 
 #include <set>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "gtest/gtest.h"
 
-namespace chorus::broker {
+namespace chorus {
 namespace {
 
 TEST(PartitionerTest, SameKeyAlwaysSamePartition) {
@@ -56,4 +56,4 @@ TEST(PartitionerTest, SpreadsKeysOverPartitions) {
 }
 
 }  // namespace
-}  // namespace chorus::broker
+}  // namespace chorus

@@ -1,0 +1,72 @@
+// Session handler for Metadata on a single node: this broker is the only
+// one, the controller, and the leader of every partition.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "broker/session.h"
+#include "proto/wire_status.h"
+
+namespace chorus::broker {
+
+void Session::AddTopicMetadata(const Topic& topic,
+                               wire::TopicMetadata* out) const {
+  const std::string& node_id = context_.options->node_id;
+  out->set_name(topic.name);
+  *out->mutable_config() = topic.config;
+  for (uint32_t i = 0; i < topic.partitions.size(); ++i) {
+    wire::PartitionMetadata* partition = out->add_partitions();
+    partition->set_partition(i);
+    partition->set_leader(node_id);
+    partition->set_leader_epoch(0);
+    partition->add_replicas(node_id);
+    partition->add_isr(node_id);
+  }
+}
+
+void Session::HandleMetadata(uint64_t correlation_id,
+                             const wire::Metadata& request) {
+  wire::Frame reply;
+  wire::MetadataReply* metadata = reply.mutable_metadata_reply();
+  const std::string& node_id = context_.options->node_id;
+  wire::BrokerInfo* self = metadata->add_brokers();
+  self->set_node_id(node_id);
+  self->set_address(local_address_);
+  self->set_alive(true);
+  metadata->set_controller(node_id);
+  if (request.topics().empty()) {
+    // Read before the topics: a change after it is announced by a push.
+    metadata->set_version(context_.registry->metadata_version());
+    for (const std::shared_ptr<Topic>& topic : context_.registry->List()) {
+      AddTopicMetadata(*topic, metadata->add_topics());
+    }
+    return Reply(correlation_id, reply);
+  }
+  const bool create =
+      request.auto_create() && context_.options->auto_create_topics;
+  for (const std::string& name : request.topics()) {
+    wire::TopicMetadata* out = metadata->add_topics();
+    out->set_name(name);
+    absl::StatusOr<std::shared_ptr<Topic>> topic =
+        absl::NotFoundError(absl::StrCat("topic ", name, " does not exist"));
+    if (absl::Status valid = ValidateTopicName(name); !valid.ok()) {
+      topic = valid;
+    } else if (create) {
+      topic = context_.registry->FindOrCreate(name);
+    } else if (std::shared_ptr<Topic> found = context_.registry->Find(name)) {
+      topic = std::move(found);
+    } else if (request.auto_create()) {
+      topic = absl::NotFoundError(
+          absl::StrCat("topic ", name, " does not exist (auto-create is off)"));
+    }
+    if (!topic.ok()) {
+      proto::StatusToWire(topic.status(), out->mutable_error());
+      continue;
+    }
+    AddTopicMetadata(**topic, out);
+  }
+  // After the topics, to count the ones this request created.
+  metadata->set_version(context_.registry->metadata_version());
+  Reply(correlation_id, reply);
+}
+
+}  // namespace chorus::broker
