@@ -65,7 +65,7 @@ class IdempotenceTest : public BrokerTest {
   // The values stored in `topic`, in offset order.
   std::vector<std::string> Stored(const std::string& topic, size_t expected) {
     std::vector<std::string> values;
-    for (const Received& r : ReadAll(*client_, topic, expected)) {
+    for (const Received& r : ReadFromStart(*client_, topic, expected)) {
       values.push_back(r.value);
     }
     return values;

@@ -113,7 +113,7 @@ class Stream {
 std::vector<Received> ReadLog(const BrokerProcess& broker,
                               const std::string& topic, size_t expected) {
   std::unique_ptr<Client> reader = ConnectOrDie(broker, "reader");
-  return ReadAll(*reader, topic, expected);
+  return ReadFromStart(*reader, topic, expected);
 }
 
 // What a stream stored: every acknowledged message exactly once, at the

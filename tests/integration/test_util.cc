@@ -124,18 +124,6 @@ std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
   return client.ok() ? *std::move(client) : nullptr;
 }
 
-std::vector<Received> ReadAll(Client& client, const std::string& topic,
-                              size_t expected) {
-  Collector collector;
-  SubscribeOptions options;
-  options.start = StartPosition::Earliest();
-  auto sub = client.Subscribe(topic, options, collector.Handler());
-  EXPECT_TRUE(sub.ok()) << sub.status();
-  EXPECT_TRUE(collector.WaitFor(expected));
-  EXPECT_TRUE(client.Ping().ok());
-  return collector.Take();
-}
-
 wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
                            wire::StartPosition::Kind start) {
   wire::Frame frame;

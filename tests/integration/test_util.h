@@ -98,11 +98,6 @@ std::unique_ptr<Client> ConnectOrDie(const BrokerProcess& broker,
 // (it closes within a second).
 ClientOptions Impatient();
 
-// Reads every stored message of `topic` (from the start) until `expected`
-// have arrived, and whatever more is stored (a Ping follows them).
-std::vector<Received> ReadAll(Client& client, const std::string& topic,
-                              size_t expected);
-
 // A Subscribe frame (subscription id = correlation id) with ample credit,
 // for protocol-level tests over a RawConnection.
 wire::Frame SubscribeFrame(uint64_t correlation_id, const std::string& filter,
@@ -114,7 +109,8 @@ std::vector<PublishResult> PublishAll(Client& client, const std::string& topic,
                                       const std::string& prefix = "m");
 
 // Reads the stored messages of `topic` from the start until `expected` have
-// arrived (failing the test if they do not), and returns what came.
+// arrived (failing the test if they do not), and returns what came: those and
+// whatever more is stored (a Ping follows them).
 std::vector<Received> ReadFromStart(Client& client, const std::string& topic,
                                     size_t expected);
 
