@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Chorus needs to build, test, fuzz and benchmark
 # (clang for libFuzzer and sanitizers; nats-server and libnats as the benchmark peer;
-# CLI11 and nlohmann-json, header-only, for the command-line tools).
+# CLI11 and nlohmann-json, header-only, for the command-line tools; etcd and gRPC
+# for clusters: the etcd server the tests start, and the C++ gRPC stack our etcd
+# client is built on; curl for deploy/cluster.sh's etcd health check).
 # Safe to run again: apt-get skips what is already installed. Needs root (or sudo).
 set -euo pipefail
 
@@ -12,6 +14,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   clang libclang-rt-14-dev
   nats-server libnats-dev
+  etcd-server etcd-client libgrpc++-dev protobuf-compiler-grpc curl
 )
 
 missing=()
