@@ -31,7 +31,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::Duration timeout);
 
 // Not thread-safe; owned by one test thread. The destructor kills the child
-// (SIGKILL) if it still runs and reaps it.
+// (SIGKILL) if it still runs and reaps it. The child also dies with the
+// thread that started it (PR_SET_PDEATHSIG): start long-lived children from
+// the test's own thread, not from one that ends first.
 class Subprocess {
  public:
   struct Options {
