@@ -69,16 +69,20 @@ std::chrono::nanoseconds TimeoutCheckInterval(const BrokerOptions& options) {
 
 }  // namespace
 
-Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
+Broker::Broker(BrokerOptions options,
+               std::shared_ptr<const ClusterView> cluster)
+    : options_(std::move(options)), cluster_(std::move(cluster)) {}
 
-absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
+absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(
+    BrokerOptions options, std::shared_ptr<const ClusterView> cluster) {
   if (options.threads <= 0) {
     options.threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
   // Lease ids name their shard in 8 bits.
   options.threads = std::min(options.threads, kMaxShards);
-  std::unique_ptr<Broker> broker(new Broker(std::move(options)));
+  std::unique_ptr<Broker> broker(
+      new Broker(std::move(options), std::move(cluster)));
   CHORUS_ASSIGN_OR_RETURN(broker->store_,
                           storage::Store::Open(broker->options_.store));
   for (int i = 0; i < broker->options_.threads; ++i) {
@@ -179,7 +183,8 @@ void Broker::Accept() {
           auto session = std::make_shared<Session>(
               std::move(socket), shard,
               SessionContext{&options_, registry_.get(), catalog_.get(),
-                             dead_letters_.get(), &shards_, &connections_});
+                             dead_letters_.get(), &shards_, &connections_,
+                             cluster_.get()});
           asio::post(shard->executor(), [shard, session] {
             shard->sessions().insert(session);
             session->Start();

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "asio.hpp"
 #include "broker/broker_options.h"
+#include "broker/cluster_view.h"
 #include "broker/dead_letters.h"
 #include "broker/shard.h"
 #include "broker/subscription_catalog.h"
@@ -34,9 +35,12 @@ inline constexpr int kMaxShards = 256;
 class Broker {
  public:
   // Opens the store, recovers topics, starts the shards and listens.
+  // `cluster`: what Metadata tells about the cluster this broker is part
+  // of; none for a single node.
   // Errors: kFailedPrecondition (data dir held by another broker),
   // kAlreadyExists (address in use), kDataLoss, kInternal.
-  static absl::StatusOr<std::unique_ptr<Broker>> Start(BrokerOptions options);
+  static absl::StatusOr<std::unique_ptr<Broker>> Start(
+      BrokerOptions options, std::shared_ptr<const ClusterView> cluster = {});
 
   // Calls Shutdown if it has not run.
   ~Broker();
@@ -49,7 +53,7 @@ class Broker {
   void Shutdown();
 
  private:
-  explicit Broker(BrokerOptions options);
+  Broker(BrokerOptions options, std::shared_ptr<const ClusterView> cluster);
   absl::Status Listen();
   void Accept();
   void ScheduleRetention(Shard* shard);
@@ -57,6 +61,7 @@ class Broker {
   void ScheduleTimeoutChecks(Shard* shard);
 
   BrokerOptions options_;
+  const std::shared_ptr<const ClusterView> cluster_;
   std::unique_ptr<storage::Store> store_;
   ShardSet shards_;
   std::unique_ptr<TopicRegistry> registry_;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "broker/cluster/cluster_options.h"
 #include "storage/store.h"
 
 namespace chorus::broker {
@@ -70,6 +71,9 @@ struct BrokerOptions {
   // How long shutdown waits for connections to finish their acks.
   // Default: 5 s.
   absl::Duration shutdown_grace = absl::Seconds(5);
+  // Joining a cluster (etcd endpoints, cluster name...). Default: none, a
+  // single node.
+  cluster::ClusterOptions cluster;
 };
 
 }  // namespace chorus::broker

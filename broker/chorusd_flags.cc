@@ -40,7 +40,10 @@ struct FlagText {
             absl::StrCat(defaults.max_in_flight_publish_bytes)),
         handshake_timeout(absl::FormatDuration(defaults.handshake_timeout)),
         idle_timeout(absl::FormatDuration(defaults.idle_timeout)),
-        frame_timeout(absl::FormatDuration(defaults.frame_timeout)) {}
+        frame_timeout(absl::FormatDuration(defaults.frame_timeout)),
+        cluster(defaults.cluster.name),
+        session_timeout(absl::FormatDuration(defaults.cluster.session_timeout)),
+        join_timeout(absl::FormatDuration(defaults.cluster.join_timeout)) {}
 
   std::string listen;
   std::string data_dir;
@@ -58,6 +61,12 @@ struct FlagText {
   std::string handshake_timeout;
   std::string idle_timeout;
   std::string frame_timeout;
+  std::string etcd;
+  std::string cluster;
+  std::string advertise;
+  std::string rack;
+  std::string session_timeout;
+  std::string join_timeout;
   bool verbose = false;
 };
 
@@ -100,7 +109,9 @@ void DefineFlags(CLI::App& app, FlagText& flags) {
                "--auto-create-topics=false turns it off too")
       ->default_str(flags.auto_create_topics ? "true" : "false");
   option("--node-id", flags.node_id, "NAME",
-         "the broker's identity, reported to clients in Welcome");
+         "a single node's identity, reported to clients in Welcome (a "
+         "cluster's broker takes its id from etcd on first start and keeps "
+         "it in its data dir)");
   option("--retention-check-interval", flags.retention_check_interval,
          "DURATION", "how often retention limits are applied");
   option("--max-connections", flags.max_connections, "N",
@@ -123,6 +134,23 @@ void DefineFlags(CLI::App& app, FlagText& flags) {
          "a frame must arrive whole within this long of its first byte "
          "(slow loris); once a client has ended its stream, what it is "
          "owed must be written within this long");
+  option("--etcd", flags.etcd, "URL[,URL...]",
+         "join a cluster coordinated by these etcd members "
+         "(http://HOST:PORT); empty: a single node");
+  option("--cluster", flags.cluster, "NAME",
+         "the cluster to join: brokers with the same name on one etcd form "
+         "one cluster");
+  option("--advertise", flags.advertise, "HOST:PORT",
+         "where clients and other brokers reach this broker; empty: the "
+         "address it listens on");
+  option("--rack", flags.rack, "NAME",
+         "this broker's failure domain, for spreading replicas");
+  option("--session-timeout", flags.session_timeout, "DURATION",
+         "a broker that has not renewed its etcd lease for this long counts "
+         "as gone");
+  option("--join-timeout", flags.join_timeout, "DURATION",
+         "how long a starting broker retries an unreachable etcd, and waits "
+         "for its previous run's registration to lapse, before it gives up");
   app.add_flag("--verbose", flags.verbose, "log debug lines");
   cli::AddFlagFileOption(app,
                          "read flags from FILE, one --name=value a line, # "
@@ -173,6 +201,34 @@ absl::Status ToDuration(std::string_view flag, const std::string& text,
   return absl::OkStatus();
 }
 
+absl::Status ToClusterOptions(const FlagText& flags, BrokerOptions* options) {
+  cluster::ClusterOptions& cluster = options->cluster;
+  cluster.etcd = flags.etcd;
+  cluster.name = flags.cluster;
+  cluster.advertise = flags.advertise;
+  cluster.rack = flags.rack;
+  if (cluster.name.empty() ||
+      cluster.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789._-") != std::string::npos) {
+    return BadValue("--cluster", "letters, digits, '.', '_' and '-'",
+                    flags.cluster);
+  }
+  if (!cluster.advertise.empty() &&
+      cluster.advertise.rfind(':') == std::string::npos) {
+    return BadValue("--advertise", "HOST:PORT", flags.advertise);
+  }
+  CHORUS_RETURN_IF_ERROR(ToDuration("--session-timeout", flags.session_timeout,
+                                    false, &cluster.session_timeout));
+  CHORUS_RETURN_IF_ERROR(ToDuration("--join-timeout", flags.join_timeout, false,
+                                    &cluster.join_timeout));
+  if (cluster.session_timeout < absl::Seconds(2)) {
+    return absl::InvalidArgumentError(
+        "--session-timeout must be at least 2s (etcd's shortest lease)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ToOptions(const FlagText& flags, BrokerOptions* options) {
   const size_t colon = flags.listen.rfind(':');
   uint32_t port = 0;
@@ -218,7 +274,7 @@ absl::Status ToOptions(const FlagText& flags, BrokerOptions* options) {
                                     &options->idle_timeout));
   CHORUS_RETURN_IF_ERROR(ToDuration("--frame-timeout", flags.frame_timeout,
                                     false, &options->frame_timeout));
-  return absl::OkStatus();
+  return ToClusterOptions(flags, options);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "broker/broker.h"
 #include "broker/chorusd_flags.h"
+#include "broker/cluster/broker_identity.h"
+#include "broker/cluster/cluster_node.h"
 #include "common/log.h"
 #include "google/protobuf/stubs/logging.h"
 
@@ -38,6 +40,47 @@ void RaiseFileLimit() {
   }
 }
 
+// In a cluster: the node that joins it, opened before the broker starts so
+// that the broker serves under the node id kept in its data dir. On a single
+// node: none, and the data dir must not be a cluster broker's.
+absl::StatusOr<std::unique_ptr<chorus::cluster::ClusterNode>> OpenCluster(
+    chorus::broker::BrokerOptions& options) {
+  if (options.cluster.etcd.empty()) {
+    absl::StatusOr<std::optional<chorus::cluster::BrokerIdentity>> identity =
+        chorus::cluster::ReadIdentity(options.store.data_dir);
+    if (!identity.ok()) return identity.status();
+    if (identity->has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data dir ", options.store.data_dir, " belongs to broker ",
+          (*identity)->node_id, " of cluster \"", (*identity)->cluster,
+          "\": start it with --etcd and --cluster ", (*identity)->cluster));
+    }
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<chorus::cluster::ClusterNode>> node =
+      chorus::cluster::ClusterNode::Open(options.cluster,
+                                         options.store.data_dir);
+  if (node.ok()) options.node_id = (*node)->identity().node_id;
+  return node;
+}
+
+// Where the cluster reaches this broker: --advertise, or where it listens.
+absl::StatusOr<std::string> AdvertisedAddress(
+    const chorus::broker::BrokerOptions& options, const std::string& endpoint) {
+  if (!options.cluster.advertise.empty()) return options.cluster.advertise;
+  if (options.listen_host == "0.0.0.0" || options.listen_host == "::") {
+    return absl::InvalidArgumentError(
+        "--advertise is needed when listening on every address");
+  }
+  return endpoint;
+}
+
+int CannotStart(const absl::Status& status) {
+  std::fprintf(stderr, "chorusd: cannot start: %s\n",
+               std::string(status.message()).c_str());
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,7 +100,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (line->verbose) chorus::SetMinLogLevel(LogLevel::kDebug);
-  const chorus::broker::BrokerOptions& options = line->options;
+  chorus::broker::BrokerOptions& options = line->options;
 
   // Signals are taken synchronously by this thread; block them before any
   // other thread starts so none of those receives them.
@@ -73,12 +116,20 @@ int main(int argc, char** argv) {
   google::protobuf::SetLogHandler(nullptr);
   RaiseFileLimit();
 
+  absl::StatusOr<std::unique_ptr<chorus::cluster::ClusterNode>> cluster =
+      OpenCluster(options);
+  if (!cluster.ok()) return CannotStart(cluster.status());
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
-      chorus::broker::Broker::Start(options);
-  if (!broker.ok()) {
-    std::fprintf(stderr, "chorusd: cannot start: %s\n",
-                 std::string(broker.status().message()).c_str());
-    return 1;
+      chorus::broker::Broker::Start(
+          options, *cluster ? (*cluster)->directory() : nullptr);
+  if (!broker.ok()) return CannotStart(broker.status());
+  if (*cluster) {
+    absl::StatusOr<std::string> address =
+        AdvertisedAddress(options, (*broker)->endpoint());
+    if (!address.ok()) return CannotStart(address.status());
+    if (absl::Status joined = (*cluster)->Join(*address); !joined.ok()) {
+      return CannotStart(joined);
+    }
   }
   std::printf("chorusd listening on %s\n", (*broker)->endpoint().c_str());
   std::fflush(stdout);
@@ -93,5 +144,6 @@ int main(int argc, char** argv) {
   chorus::Log(LogLevel::kInfo, "server",
               absl::StrCat("signal ", received, ": shutting down"));
   (*broker)->Shutdown();
+  cluster->reset();  // leaves the cluster: resigns, revokes its lease
   return 0;
 }

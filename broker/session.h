@@ -31,6 +31,7 @@
 #include "asio.hpp"
 #include "broker/bound_keys.h"
 #include "broker/broker_options.h"
+#include "broker/cluster_view.h"
 #include "broker/dead_letters.h"
 #include "broker/delivery.h"
 #include "broker/shard.h"
@@ -51,6 +52,8 @@ struct SessionContext {
   ShardSet* shards;
   // Live connections; each session decrements it when destroyed.
   std::atomic<size_t>* connections;
+  // The cluster this broker is part of; null on a single node.
+  const ClusterView* cluster;
 };
 
 class Session : public std::enable_shared_from_this<Session>,

@@ -1,5 +1,7 @@
-// Session handler for Metadata on a single node: this broker is the only
-// one, the controller, and the leader of every partition.
+// Session handler for Metadata. On a single node this broker is the only
+// one, the controller, and the leader of every partition; in a cluster the
+// brokers and the controller come from the cluster's view, and this broker
+// leads the partitions of the topics it holds.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -27,12 +29,17 @@ void Session::HandleMetadata(uint64_t correlation_id,
                              const wire::Metadata& request) {
   wire::Frame reply;
   wire::MetadataReply* metadata = reply.mutable_metadata_reply();
-  const std::string& node_id = context_.options->node_id;
-  wire::BrokerInfo* self = metadata->add_brokers();
-  self->set_node_id(node_id);
-  self->set_address(local_address_);
-  self->set_alive(true);
-  metadata->set_controller(node_id);
+  if (context_.cluster != nullptr) {
+    context_.cluster->Describe(metadata);
+  } else {
+    const std::string& node_id = context_.options->node_id;
+    wire::BrokerInfo* self = metadata->add_brokers();
+    self->set_node_id(node_id);
+    self->set_address(local_address_);
+    self->set_alive(true);
+    metadata->set_controller(node_id);
+  }
+  if (request.cluster_only()) return Reply(correlation_id, reply);
   if (request.topics().empty()) {
     // Read before the topics: a change after it is announced by a push.
     metadata->set_version(context_.registry->metadata_version());

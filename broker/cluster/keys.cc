@@ -1,0 +1,33 @@
+#include "broker/cluster/keys.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace chorus::cluster {
+
+ClusterKeys::ClusterKeys(absl::string_view cluster)
+    : root_(absl::StrCat("/chorus/", cluster, "/")) {}
+
+std::string ClusterKeys::BrokersPrefix() const {
+  return absl::StrCat(root_, "brokers/");
+}
+
+std::string ClusterKeys::Broker(absl::string_view node_id) const {
+  return absl::StrCat(BrokersPrefix(), node_id);
+}
+
+absl::string_view ClusterKeys::NodeIdOf(absl::string_view broker_key) const {
+  absl::ConsumePrefix(&broker_key, root_);
+  absl::ConsumePrefix(&broker_key, "brokers/");
+  return broker_key;
+}
+
+std::string ClusterKeys::NextNodeId() const {
+  return absl::StrCat(root_, "next-node-id");
+}
+
+std::string ClusterKeys::Controller() const {
+  return absl::StrCat(root_, "controller");
+}
+
+}  // namespace chorus::cluster
