@@ -212,6 +212,23 @@ struct TopicInfo {
   std::vector<PartitionInfo> partitions;
 };
 
+// A broker of the cluster.
+struct BrokerInfo {
+  std::string node_id;
+  std::string address;  // HOST:PORT clients reach it at
+  std::string rack;
+  bool alive = false;
+};
+
+// The cluster the client talks to. A single node describes itself as a
+// cluster of one, with an empty name and itself as the controller.
+struct ClusterInfo {
+  std::string cluster;
+  std::vector<BrokerInfo> brokers;  // ordered by node id
+  std::string controller;           // node id; empty while there is none
+  uint64_t controller_epoch = 0;
+};
+
 // Where a named subscription stands in one partition.
 struct SubscriptionPartitionInfo {
   std::string topic;
@@ -338,6 +355,10 @@ class Client {
   virtual absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name) = 0;
   virtual absl::StatusOr<std::vector<TopicInfo>> ListTopics() = 0;
   virtual absl::Status DeleteTopic(std::string_view name) = 0;
+
+  // The brokers and the controller, as the broker the client is connected
+  // to knows them. Errors as for the topic calls.
+  virtual absl::StatusOr<ClusterInfo> DescribeCluster() = 0;
 
   // Named subscriptions. Errors as for the topic calls; DeleteSubscription
   // gives kFailedPrecondition while clients are subscribed under the name.

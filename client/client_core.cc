@@ -101,6 +101,9 @@ class ConnectedClient final : public Client {
   absl::Status DeleteTopic(std::string_view name) override {
     return core_->DeleteTopic(name);
   }
+  absl::StatusOr<ClusterInfo> DescribeCluster() override {
+    return core_->DescribeCluster();
+  }
   absl::Status Ping() override { return core_->Ping(); }
   absl::StatusOr<std::vector<SubscriptionInfo>> ListSubscriptions() override {
     return core_->ListSubscriptions();
@@ -311,6 +314,25 @@ absl::Status ClientCore::DeleteTopic(std::string_view name) {
   return Call(&frame, wire::Frame::kOk,
               absl::StrCat("delete topic ", AsAbsl(name)))
       .status();
+}
+
+absl::StatusOr<ClusterInfo> ClientCore::DescribeCluster() {
+  wire::Frame frame;
+  frame.mutable_metadata()->set_cluster_only(true);
+  CHORUS_ASSIGN_OR_RETURN(
+      wire::Frame response,
+      Call(&frame, wire::Frame::kMetadataReply, "describe the cluster"));
+  const wire::MetadataReply& metadata = response.metadata_reply();
+  ClusterInfo cluster{.cluster = metadata.cluster(),
+                      .controller = metadata.controller(),
+                      .controller_epoch = metadata.controller_epoch()};
+  for (const wire::BrokerInfo& broker : metadata.brokers()) {
+    cluster.brokers.push_back(BrokerInfo{.node_id = broker.node_id(),
+                                         .address = broker.address(),
+                                         .rack = broker.rack(),
+                                         .alive = broker.alive()});
+  }
+  return cluster;
 }
 
 absl::Status ClientCore::Ping() {

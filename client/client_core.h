@@ -54,6 +54,7 @@ class ClientCore : public LinkObserver,
                                         const TopicConfig& config);
   absl::StatusOr<TopicInfo> DescribeTopic(std::string_view name);
   absl::StatusOr<std::vector<TopicInfo>> ListTopics();
+  absl::StatusOr<ClusterInfo> DescribeCluster();
   absl::Status DeleteTopic(std::string_view name);
   absl::Status Ping();
 

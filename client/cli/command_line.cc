@@ -261,6 +261,7 @@ absl::StatusOr<Command> ParseCommand(const CLI::App& tool,
     return TopicsDescribeCommand{*args.Value("NAME")};
   }
   if (path == "topics delete") return TopicsDeleteCommand{*args.Value("NAME")};
+  if (path == "cluster status") return ClusterStatusCommand{};
   if (path.rfind("context ", 0) == 0) {
     return ParseContext(path.substr(std::string_view("context ").size()), args,
                         ParsedCommand(tool), environment);

@@ -102,6 +102,9 @@ struct TopicsDeleteCommand {
   std::string name;
 };
 
+// chorus cluster status
+struct ClusterStatusCommand {};
+
 // chorus context add NAME --server LIST [--token-file FILE]
 //                         [--client-name NAME] [--description TEXT] [--use]
 struct ContextAddCommand {
@@ -137,7 +140,7 @@ using Command =
                  TopicsDeleteCommand, SubsListCommand, SubsDescribeCommand,
                  SubsDeleteCommand, StatusCommand, ContextAddCommand,
                  ContextUseCommand, ContextRemoveCommand, ContextListCommand,
-                 ContextShowCommand, CompletionCommand>;
+                 ContextShowCommand, CompletionCommand, ClusterStatusCommand>;
 
 // Whether the command talks to a broker (the others are local: help,
 // version, context, completion).

@@ -223,6 +223,19 @@ away.)",
   Argument(*remove, "NAME", "the topic");
 }
 
+void AddCluster(CLI::App& tool) {
+  CLI::App* cluster = AddCommand(
+      tool, "cluster", "The brokers of the cluster and its controller",
+      {"chorus cluster status"});
+  AddCommand(
+      *cluster, "status",
+      R"(Show the cluster's brokers and its controller
+
+The cluster's name, the controller and its epoch, then one line per broker:
+NODE, ADDRESS, RACK and alive, tab-separated. A single node shows itself.)",
+      {"chorus cluster status", "chorus --server b2:7400 cluster status"});
+}
+
 void AddContext(CLI::App& tool) {
   CLI::App* context = AddCommand(
       tool, "context",
@@ -311,6 +324,7 @@ std::unique_ptr<CLI::App> MakeCommandTree() {
   AddSubs(*tool);
   AddStatus(*tool);
   AddTopics(*tool);
+  AddCluster(*tool);
   AddContext(*tool);
   AddCompletion(*tool);
   AddHelp(*tool);

@@ -40,6 +40,7 @@ int RunSubsDescribe(Client& client, const SubsDescribeCommand& command);
 int RunSubsDelete(Client& client, const SubsDeleteCommand& command);
 // Needs SIGINT and SIGTERM blocked as for RunSub.
 int RunStatus(Client& client, const StatusCommand& command);
+int RunClusterStatus(Client& client, const ClusterStatusCommand& command);
 
 // The context commands work on the contexts file at `path` (contexts.h).
 int RunContextAdd(const std::string& path, const ContextAddCommand& command);

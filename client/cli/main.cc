@@ -44,6 +44,9 @@ struct BrokerRunner {
     return RunSubsDelete(client, c);
   }
   int operator()(const StatusCommand& c) const { return RunStatus(client, c); }
+  int operator()(const ClusterStatusCommand& c) const {
+    return RunClusterStatus(client, c);
+  }
   // Local commands never get here (ConnectsToBroker).
   template <typename LocalCommand>
   int operator()(const LocalCommand&) const {

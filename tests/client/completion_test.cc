@@ -57,8 +57,10 @@ class CompletionTest : public ::testing::Test {
 
 TEST_F(CompletionTest, CommandsAndSubcommands) {
   EXPECT_EQ(Complete({""}),
-            "pub\nsub\nsubs\nstatus\ntopics\ncontext\ncompletion\nhelp\n");
+            "pub\nsub\nsubs\nstatus\ntopics\ncluster\ncontext\ncompletion\n"
+            "help\n");
   EXPECT_EQ(Complete({"su"}), "sub\nsubs\n");
+  EXPECT_EQ(Complete({"cluster", ""}), "status\n");
   EXPECT_EQ(Complete({"topics", ""}), "create\nlist\ndescribe\ndelete\n");
   // Flag values are not commands: --server's value is skipped.
   EXPECT_EQ(Complete({"--server", "topics", "topics", "cr"}), "create\n");

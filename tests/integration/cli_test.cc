@@ -33,6 +33,15 @@ TEST_F(CliTest, PubOneMessageAndSubItBack) {
   EXPECT_EQ(sub.out, "up\n");
 }
 
+TEST_F(CliTest, ClusterStatusOfASingleNodeShowsItself) {
+  CommandResult status = Chorus({"cluster", "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(status.out,
+            "cluster: (a single node)\ncontroller: chorus-1 "
+            "(epoch 0)\nchorus-1\t" +
+                broker_->address() + "\t-\talive\n");
+}
+
 TEST_F(CliTest, PubReadsEachStdinLineAsAMessage) {
   CommandResult pub = Chorus({"pub", "t.lines"}, "one\ntwo\nthree\n");
   EXPECT_EQ(pub.exit_code, 0) << pub.err;
