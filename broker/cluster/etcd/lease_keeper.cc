@@ -14,32 +14,16 @@ LeaseKeeper::LeaseKeeper(Client& client, Lease lease, LostCallback on_lost)
     : client_(client),
       lease_(lease),
       on_lost_(std::move(on_lost)),
-      vouched_at_(absl::Now()),
-      thread_([this] { Run(); }) {}
-
-LeaseKeeper::~LeaseKeeper() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    if (stream_context_ != nullptr) stream_context_->TryCancel();
-  }
-  wake_.notify_all();
-  thread_.join();
+      vouched_at_(absl::Now()) {
+  thread_.Start([this] { Run(); });
 }
 
-bool LeaseKeeper::Sleep(absl::Duration duration) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return !wake_.wait_for(lock, absl::ToChronoMilliseconds(duration),
-                         [this] { return stopping_; });
-}
+LeaseKeeper::~LeaseKeeper() { thread_.Stop(); }
 
 void LeaseKeeper::Run() {
   while (true) {
     absl::Status gone = KeepAliveOverOneStream();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
-    }
+    if (thread_.stopping()) return;
     if (gone.ok() && absl::Now() - vouched_at_ >= lease_.ttl) {
       gone = absl::DeadlineExceededError(absl::StrCat(
           "etcd lease ", lease_.id, ": no keep-alive answered for ",
@@ -49,7 +33,7 @@ void LeaseKeeper::Run() {
       on_lost_(gone);
       return;
     }
-    if (!Sleep(absl::Milliseconds(100))) return;
+    if (!thread_.Sleep(absl::Milliseconds(100))) return;
   }
 }
 
@@ -61,11 +45,7 @@ absl::Status LeaseKeeper::KeepAliveOverOneStream() {
   // A member cut off from etcd's leader ends the stream rather than
   // answering for a cluster it cannot reach.
   context.AddMetadata("hasleader", "true");
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return absl::OkStatus();
-    stream_context_ = &context;
-  }
+  if (!thread_.Enter(&context)) return absl::OkStatus();
   auto stub = etcdserverpb::Lease::NewStub(client_.channel());
   auto stream = stub->LeaseKeepAlive(&context);
   absl::Status gone = absl::OkStatus();
@@ -81,12 +61,11 @@ absl::Status LeaseKeeper::KeepAliveOverOneStream() {
       break;
     }
     vouched_at_ = sent;
-    if (!Sleep(absl::Seconds(response.ttl()) / 3)) break;
+    if (!thread_.Sleep(absl::Seconds(response.ttl()) / 3)) break;
   }
   context.TryCancel();
   stream->Finish().IgnoreError();
-  std::lock_guard<std::mutex> lock(mutex_);
-  stream_context_ = nullptr;
+  thread_.Leave();
   return gone;
 }
 

@@ -14,18 +14,12 @@
 #ifndef CHORUS_BROKER_CLUSTER_ETCD_LEASE_KEEPER_H_
 #define CHORUS_BROKER_CLUSTER_ETCD_LEASE_KEEPER_H_
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "broker/cluster/etcd/etcd_client.h"
-
-namespace grpc {
-class ClientContext;
-}
+#include "broker/cluster/etcd/stream_thread.h"
 
 namespace chorus::etcd {
 
@@ -45,8 +39,6 @@ class LeaseKeeper {
   // One stream's life: keep-alives until it breaks, the keeper stops, or the
   // lease is gone (then the status says why).
   absl::Status KeepAliveOverOneStream();
-  // Waits `duration` unless stopped first; false when stopped.
-  bool Sleep(absl::Duration duration);
 
   Client& client_;
   const Lease lease_;
@@ -54,12 +46,7 @@ class LeaseKeeper {
   // When the last answered keep-alive was sent: the lease lives at least a
   // TTL after it.
   absl::Time vouched_at_;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  grpc::ClientContext* stream_context_ = nullptr;
-  std::thread thread_;
+  StreamThread thread_;  // runs Run(); the destructor stops it
 };
 
 }  // namespace chorus::etcd

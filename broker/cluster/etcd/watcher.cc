@@ -17,24 +17,11 @@ Watcher::Watcher(Client& client, std::string prefix, int64_t start_revision,
       prefix_(std::move(prefix)),
       next_revision_(start_revision),
       on_events_(std::move(on_events)),
-      on_failed_(std::move(on_failed)),
-      thread_([this] { Run(); }) {}
-
-Watcher::~Watcher() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    if (stream_context_ != nullptr) stream_context_->TryCancel();
-  }
-  wake_.notify_all();
-  thread_.join();
+      on_failed_(std::move(on_failed)) {
+  thread_.Start([this] { Run(); });
 }
 
-bool Watcher::Sleep(absl::Duration duration) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return !wake_.wait_for(lock, absl::ToChronoMilliseconds(duration),
-                         [this] { return stopping_; });
-}
+Watcher::~Watcher() { thread_.Stop(); }
 
 void Watcher::Run() {
   absl::Duration backoff = absl::Milliseconds(50);
@@ -46,7 +33,7 @@ void Watcher::Run() {
       return;
     }
     if (next_revision_ != before) backoff = absl::Milliseconds(50);
-    if (!Sleep(backoff)) return;
+    if (!thread_.Sleep(backoff)) return;
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
 }
@@ -54,11 +41,7 @@ void Watcher::Run() {
 absl::Status Watcher::WatchOverOneStream() {
   grpc::ClientContext context;
   context.AddMetadata("hasleader", "true");
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return absl::OkStatus();
-    stream_context_ = &context;
-  }
+  if (!thread_.Enter(&context)) return absl::OkStatus();
   auto stub = etcdserverpb::Watch::NewStub(client_.channel());
   auto stream = stub->Watch(&context);
   etcdserverpb::WatchRequest request;
@@ -94,8 +77,7 @@ absl::Status Watcher::WatchOverOneStream() {
   }
   context.TryCancel();
   stream->Finish().IgnoreError();
-  std::lock_guard<std::mutex> lock(mutex_);
-  stream_context_ = nullptr;
+  thread_.Leave();
   return failed;
 }
 

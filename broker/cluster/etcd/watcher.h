@@ -15,21 +15,15 @@
 #ifndef CHORUS_BROKER_CLUSTER_ETCD_WATCHER_H_
 #define CHORUS_BROKER_CLUSTER_ETCD_WATCHER_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "broker/cluster/etcd/etcd_client.h"
-
-namespace grpc {
-class ClientContext;
-}
+#include "broker/cluster/etcd/stream_thread.h"
 
 namespace chorus::etcd {
 
@@ -57,19 +51,13 @@ class Watcher {
   // One stream's life: events until it breaks or the watcher stops; an
   // error status when the watch cannot go on (compaction).
   absl::Status WatchOverOneStream();
-  bool Sleep(absl::Duration duration);
 
   Client& client_;
   const std::string prefix_;
   int64_t next_revision_;
   const EventsCallback on_events_;
   const FailedCallback on_failed_;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  grpc::ClientContext* stream_context_ = nullptr;
-  std::thread thread_;
+  StreamThread thread_;  // runs Run(); the destructor stops it
 };
 
 }  // namespace chorus::etcd
