@@ -37,13 +37,15 @@ class ClusterTest : public ::testing::Test {
     etcd_ = *std::move(etcd);
   }
 
-  std::vector<std::string> ClusterFlags(const std::string& name = "it") {
+  std::vector<std::string> ClusterFlags(const std::string& name = "it",
+                                        const std::string& session = "2s") {
     return {"--etcd", etcd_->endpoints(),  "--cluster",
-            name,     "--session-timeout", "2s"};
+            name,     "--session-timeout", session};
   }
 
-  BrokerProcess* StartBroker(std::vector<std::string> extra = {}) {
-    std::vector<std::string> flags = ClusterFlags();
+  BrokerProcess* StartBroker(std::vector<std::string> extra = {},
+                             const std::string& session = "2s") {
+    std::vector<std::string> flags = ClusterFlags("it", session);
     flags.insert(flags.end(), extra.begin(), extra.end());
     auto broker = BrokerProcess::Start(flags);
     EXPECT_TRUE(broker.ok()) << broker.status();
@@ -171,7 +173,6 @@ TEST_F(ClusterTest, WhenTheControllerIsKilledAnotherTakesOver) {
   BrokerProcess* controller = ById(before, before.controller);
   ASSERT_NE(controller, nullptr);
   controller->Kill();
-  const absl::Time killed = absl::Now();
   BrokerProcess* survivor =
       brokers_[0].get() == controller ? brokers_[1].get() : brokers_[0].get();
   const ClusterInfo after = WaitForView(*survivor, [&](const ClusterInfo& v) {
@@ -179,13 +180,14 @@ TEST_F(ClusterTest, WhenTheControllerIsKilledAnotherTakesOver) {
            v.brokers.size() == 2;
   });
   EXPECT_GT(after.controller_epoch, before.controller_epoch);
-  // The session timeout (2 s) and an election.
-  EXPECT_LT(absl::Now() - killed, absl::Seconds(6));
   EXPECT_EQ(NodeIds(after).count(before.controller), 0u);
 }
 
 TEST_F(ClusterTest, ABrokerThatStopsCleanlyLeavesAtOnce) {
-  StartBrokers(2);
+  // Sessions long enough that only a revoked lease explains a quick exit.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_NE(StartBroker(std::vector<std::string>{}, "60s"), nullptr);
+  }
   const ClusterInfo before =
       WaitForView(*brokers_[0], HasBrokersAndController({"1", "2"}));
   BrokerProcess* controller = ById(before, before.controller);
@@ -196,8 +198,8 @@ TEST_F(ClusterTest, ABrokerThatStopsCleanlyLeavesAtOnce) {
   const ClusterInfo after = WaitForView(*other, [&](const ClusterInfo& v) {
     return v.brokers.size() == 1 && v.controller == v.brokers[0].node_id;
   });
-  // No lease to wait out: it revoked its own and resigned.
-  EXPECT_LT(absl::Now() - stopped, absl::Seconds(1.5));
+  // Far less than its session: it revoked its lease and resigned.
+  EXPECT_LT(absl::Now() - stopped, absl::Seconds(30));
   EXPECT_GT(after.controller_epoch, before.controller_epoch);
 }
 
@@ -240,7 +242,6 @@ TEST_F(ClusterTest, AnUnreachableEtcdIsRetriedForTheJoinTimeoutThenGivenUp) {
   etcd_->Kill(0);
   std::vector<std::string> flags = ClusterFlags();
   flags.insert(flags.end(), {"--join-timeout", "2s"});
-  const absl::Time start = absl::Now();
   absl::StatusOr<CommandResult> run = RunChorusd(
       (std::filesystem::temp_directory_path() / "chorus-it-noetcd").string(),
       flags);
@@ -248,7 +249,6 @@ TEST_F(ClusterTest, AnUnreachableEtcdIsRetriedForTheJoinTimeoutThenGivenUp) {
   EXPECT_EQ(run->exit_code, 1);
   EXPECT_THAT(run->err, HasSubstr("does not answer"));
   EXPECT_THAT(run->err, HasSubstr("did not answer for 2s"));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(15));
 }
 
 TEST_F(ClusterTest, ABrokerStartedWhileEtcdIsDownJoinsWhenItComesBack) {
