@@ -15,6 +15,13 @@ if(CHORUS_SANITIZE)
   endif()
   add_compile_options(-fsanitize=${CHORUS_SANITIZE} -fno-sanitize-recover=all
                       -fno-omit-frame-pointer)
+  # -O1 (after the build type's -O2, so it wins), as the sanitizers' own
+  # docs suggest: it compiles about a third faster under instrumentation
+  # (command_line.cc under ASan: 51-61 s against 81-85 s at -O2), which
+  # keeps CI's two sanitizer builds within its time. Whether a variable may
+  # be used uninitialized is the optimizer's guess and differs with the
+  # level: -Wmaybe-uninitialized stays with the plain -O2 build.
+  add_compile_options(-O1 -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=${CHORUS_SANITIZE})
   if(CHORUS_SANITIZE MATCHES "thread")
     # Asio brackets each handler call with std::atomic_thread_fence, which
