@@ -29,16 +29,6 @@ void ClusterDirectory::SetController(ControllerInfo controller) {
   controller_ = std::move(controller);
 }
 
-std::map<std::string, wire::BrokerRecord> ClusterDirectory::brokers() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return brokers_;
-}
-
-ControllerInfo ClusterDirectory::controller() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return controller_;
-}
-
 void ClusterDirectory::Describe(wire::MetadataReply* reply) const {
   std::lock_guard<std::mutex> lock(mutex_);
   reply->set_cluster(cluster_);

@@ -27,9 +27,6 @@ class ClusterDirectory : public broker::ClusterView {
   void RemoveBroker(const std::string& node_id);
   void SetController(ControllerInfo controller);
 
-  std::map<std::string, wire::BrokerRecord> brokers() const;
-  ControllerInfo controller() const;
-
   // broker::ClusterView
   void Describe(wire::MetadataReply* reply) const override;
 

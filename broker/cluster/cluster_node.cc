@@ -23,10 +23,10 @@ absl::Status WaitForEtcd(const ClusterKeys& keys,
         (*probe_client)->Get(keys.NextNodeId());
     if (probe.ok()) return absl::OkStatus();
     if (absl::Now() >= deadline) {
-      return absl::UnavailableError(absl::StrCat(
-          "etcd at ", options.etcd, " did not answer for ",
-          absl::FormatDuration(options.join_timeout), ": ",
-          probe.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("etcd at ", options.etcd, " did not answer for ",
+                       absl::FormatDuration(options.join_timeout), ": ",
+                       probe.status().message()));
     }
     Log(LogLevel::kWarning, "cluster",
         absl::StrCat("etcd at ", options.etcd, " does not answer (",
@@ -46,8 +46,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(
       {.call_timeout = std::min(absl::Seconds(5), options.session_timeout)});
   if (!etcd.ok()) return etcd.status();
   const ClusterKeys keys(options.name);
-  if (absl::Status reached = WaitForEtcd(keys, options);
-      !reached.ok()) {
+  if (absl::Status reached = WaitForEtcd(keys, options); !reached.ok()) {
     return reached;
   }
   absl::StatusOr<BrokerIdentity> identity =
@@ -76,11 +75,6 @@ ClusterNode::~ClusterNode() {
   Leave();
 }
 
-int64_t ClusterNode::incarnation() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return incarnation_;
-}
-
 absl::Status ClusterNode::Join(const std::string& address) {
   record_.set_node_id(identity_.node_id);
   record_.set_address(address);
@@ -105,10 +99,6 @@ absl::Status ClusterNode::Enter() {
       });
   if (!membership.ok()) return membership.status();
   membership_ = *std::move(membership);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    incarnation_ = membership_->incarnation();
-  }
   Log(LogLevel::kInfo, "cluster",
       absl::StrCat("broker ", identity_.node_id, " joined cluster ",
                    options_.name, " at ", record_.address(), " (incarnation ",
@@ -161,8 +151,6 @@ void ClusterNode::Leave() {
   brokers_watch_.reset();
   membership_.reset();
   directory_->SetController({});
-  std::lock_guard<std::mutex> lock(mutex_);
-  incarnation_ = 0;
 }
 
 void ClusterNode::Supervise() {

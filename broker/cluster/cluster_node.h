@@ -48,8 +48,6 @@ class ClusterNode {
     return directory_;
   }
   absl::Status Join(const std::string& address);
-  // The current registration's incarnation (0 while not registered).
-  int64_t incarnation() const;
 
  private:
   ClusterNode(ClusterOptions options, std::unique_ptr<etcd::Client> etcd,
@@ -75,11 +73,10 @@ class ClusterNode {
   std::unique_ptr<ControllerElection> election_;
   std::unique_ptr<etcd::Watcher> brokers_watch_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   bool rejoin_ = false;
-  int64_t incarnation_ = 0;
   std::thread supervisor_;
 };
 
