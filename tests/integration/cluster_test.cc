@@ -310,7 +310,7 @@ TEST_F(ClusterTest, ABrokerPausedPastItsSessionJoinsAgainWhenItResumes) {
 }
 
 TEST_F(ClusterTest, TheClusterRidesOutTheLossOfOneOfThreeEtcdMembers) {
-  StartEtcd(3);
+  ASSERT_NO_FATAL_FAILURE(StartEtcd(3));
   StartBrokers(3);
   const ClusterInfo before =
       WaitForView(*brokers_[0], HasBrokersAndController({"1", "2", "3"}));

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -17,21 +19,32 @@
 namespace chorus::testing {
 namespace {
 
-// A loopback port that was free a moment ago (the kernel's pick for port 0).
-absl::StatusOr<int> FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+// A loopback port that is free now, drawn at random below Linux's ephemeral
+// range (32768-60999), where the kernel picks ports for outgoing connections
+// and for bind(0): a port from there, released until etcd binds it, can be
+// taken in between by any connection on the machine. `taken` holds the ports
+// already drawn for this cluster.
+absl::StatusOr<int> FreeLoopbackPort(std::set<int>* taken) {
+  thread_local std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> below_ephemeral(20000, 32767);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int port = below_ephemeral(random);
+    if (taken->contains(port)) continue;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return absl::InternalError("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free =
+        bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     close(fd);
-    return absl::InternalError("bind to a free port failed");
+    if (free) {
+      taken->insert(port);
+      return port;
+    }
   }
-  close(fd);
-  return ntohs(address.sin_port);
+  return absl::UnavailableError("no free loopback port below 32768");
 }
 
 // GET /health of the member on `port`: true when it says it is healthy.
@@ -67,6 +80,19 @@ const char* EtcdPath() { return CHORUS_ETCD_PATH; }
 const char* EtcdctlPath() { return CHORUS_ETCDCTL_PATH; }
 
 absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
+  // A member that cannot bind its ports (taken since they were drawn) exits;
+  // the cluster then starts afresh on new ones.
+  absl::Status last;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    absl::StatusOr<std::unique_ptr<EtcdCluster>> cluster = TryStart(members);
+    if (cluster.ok()) return cluster;
+    last = cluster.status();
+  }
+  return last;
+}
+
+absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::TryStart(
+    int members) {
   auto cluster = std::unique_ptr<EtcdCluster>(new EtcdCluster());
   std::string pattern =
       (std::filesystem::temp_directory_path() / "chorus-etcd-XXXXXX").string();
@@ -75,9 +101,10 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
   }
   cluster->root_ = pattern;
   cluster->token_ = std::filesystem::path(pattern).filename().string();
+  std::set<int> taken;
   for (int i = 0; i < members; ++i) {
-    absl::StatusOr<int> client_port = FreeLoopbackPort();
-    absl::StatusOr<int> peer_port = FreeLoopbackPort();
+    absl::StatusOr<int> client_port = FreeLoopbackPort(&taken);
+    absl::StatusOr<int> peer_port = FreeLoopbackPort(&taken);
     if (!client_port.ok()) return client_port.status();
     if (!peer_port.ok()) return peer_port.status();
     cluster->members_.push_back(Member{.name = absl::StrCat("m", i),
@@ -158,12 +185,18 @@ absl::Status EtcdCluster::Launch(int member) {
 }
 
 absl::Status EtcdCluster::WaitHealthy(int member, absl::Duration timeout) {
+  const Member& m = members_[member];
   const absl::Time deadline = absl::Now() + timeout;
-  while (!Healthy(members_[member].client_port)) {
+  while (!Healthy(m.client_port)) {
+    if (m.process->Wait(absl::ZeroDuration()).ok()) {
+      return absl::UnavailableError(absl::StrCat("etcd member ", m.name,
+                                                 " exited (log in ", root_, "/",
+                                                 m.name, ".log)"));
+    }
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "etcd member ", members_[member].name, " is not healthy after ",
-          absl::FormatDuration(timeout), " (log in ", root_, ")"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("etcd member ", m.name, " is not healthy after ",
+                       absl::FormatDuration(timeout), " (log in ", root_, ")"));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

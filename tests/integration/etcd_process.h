@@ -1,5 +1,6 @@
 // EtcdCluster: a real etcd (the Debian etcd-server binary) of one or three
-// members, started by a test on free loopback ports with its data in a
+// members, started by a test on free loopback ports (retried on fresh ones
+// when a member cannot bind them) with its data in a
 // temporary folder, and faults to inject into it.
 //
 //   auto etcd = EtcdCluster::Start(3);       // waits until every member is
@@ -54,6 +55,8 @@ class EtcdCluster {
     std::unique_ptr<Subprocess> process;
   };
   EtcdCluster() = default;
+  // One attempt of Start, on ports drawn afresh.
+  static absl::StatusOr<std::unique_ptr<EtcdCluster>> TryStart(int members);
   absl::Status Launch(int member);
 
   std::string root_;
