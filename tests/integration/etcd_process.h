@@ -1,12 +1,12 @@
 // EtcdCluster: a real etcd (the Debian etcd-server binary) of one or three
-// members, started by a test on free loopback ports (retried on fresh ones
-// when a member cannot bind them) with its data in a
-// temporary folder, and faults to inject into it.
+// members, started by a test on free loopback ports (on fresh ones when a
+// member cannot bind its own), with its data in a temporary folder, and
+// faults to inject into it.
 //
-//   auto etcd = EtcdCluster::Start(3);       // waits until every member is
-//   healthy auto client = etcd::Client::Connect((*etcd)->endpoints());
-//   (*etcd)->Kill(0);                        // SIGKILL one member
-//   ASSERT_TRUE((*etcd)->Restart(0).ok());   // same ports, same data
+//   auto etcd = EtcdCluster::Start(3);  // waits until every member is healthy
+//   auto client = etcd::Client::Connect((*etcd)->endpoints());
+//   (*etcd)->Kill(0);                       // SIGKILL one member
+//   ASSERT_TRUE((*etcd)->Restart(0).ok());  // same ports, same data
 #ifndef CHORUS_TESTS_INTEGRATION_ETCD_PROCESS_H_
 #define CHORUS_TESTS_INTEGRATION_ETCD_PROCESS_H_
 
