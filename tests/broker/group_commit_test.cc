@@ -46,9 +46,11 @@ class GroupCommitTest : public ::testing::TestWithParam<FsyncMode> {
   }
 
   storage::ScopedTempDir dir_;
+  // Outlives the store: under fsync=always the store's sync thread posts
+  // the callbacks here, and closing the store joins that thread.
+  asio::io_context io_{1};
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<storage::PartitionLog> log_;
-  asio::io_context io_{1};
   std::unique_ptr<GroupCommit> commit_;
 };
 
