@@ -1,9 +1,14 @@
 #include "proto/wire_status.h"
 
+#include <string>
+
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 
 namespace chorus::proto {
 namespace {
+
+constexpr absl::string_view kRedirectPayload = "type.chorus/wire.Redirect";
 
 bool IsValidUtf8(absl::string_view text) {
   size_t i = 0;
@@ -30,7 +35,12 @@ absl::Status StatusFromWire(const wire::Status& status) {
   if (code < 0 || code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
     return absl::UnknownError(status.message());
   }
-  return absl::Status(static_cast<absl::StatusCode>(code), status.message());
+  absl::Status out(static_cast<absl::StatusCode>(code), status.message());
+  if (status.has_redirect()) {
+    out.SetPayload(kRedirectPayload,
+                   absl::Cord(status.redirect().SerializeAsString()));
+  }
+  return out;
 }
 
 void StatusToWire(const absl::Status& status, wire::Status* out) {
@@ -42,6 +52,24 @@ void StatusToWire(const absl::Status& status, wire::Status* out) {
   } else {
     out->set_message(absl::CHexEscape(status.message()));
   }
+  if (std::optional<wire::Redirect> redirect = RedirectOf(status)) {
+    *out->mutable_redirect() = *std::move(redirect);
+  }
+}
+
+absl::Status RedirectError(absl::string_view message,
+                           const wire::Redirect& redirect) {
+  absl::Status status = absl::FailedPreconditionError(message);
+  status.SetPayload(kRedirectPayload, absl::Cord(redirect.SerializeAsString()));
+  return status;
+}
+
+std::optional<wire::Redirect> RedirectOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kRedirectPayload);
+  if (!payload.has_value()) return std::nullopt;
+  wire::Redirect redirect;
+  if (!redirect.ParseFromString(std::string(*payload))) return std::nullopt;
+  return redirect;
 }
 
 }  // namespace chorus::proto
