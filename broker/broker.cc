@@ -70,26 +70,31 @@ std::chrono::nanoseconds TimeoutCheckInterval(const BrokerOptions& options) {
 }  // namespace
 
 Broker::Broker(BrokerOptions options,
-               std::shared_ptr<const ClusterView> cluster)
-    : options_(std::move(options)), cluster_(std::move(cluster)) {}
+               std::shared_ptr<const ClusterView> cluster,
+               std::shared_ptr<TopicAdmin> topic_admin)
+    : options_(std::move(options)),
+      cluster_(std::move(cluster)),
+      topic_admin_(std::move(topic_admin)) {}
 
 absl::StatusOr<std::unique_ptr<Broker>> Broker::Start(
-    BrokerOptions options, std::shared_ptr<const ClusterView> cluster) {
+    BrokerOptions options, std::shared_ptr<const ClusterView> cluster,
+    std::shared_ptr<TopicAdmin> topic_admin) {
   if (options.threads <= 0) {
     options.threads =
         std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
   // Lease ids name their shard in 8 bits.
   options.threads = std::min(options.threads, kMaxShards);
-  std::unique_ptr<Broker> broker(
-      new Broker(std::move(options), std::move(cluster)));
+  std::unique_ptr<Broker> broker(new Broker(
+      std::move(options), std::move(cluster), std::move(topic_admin)));
   CHORUS_ASSIGN_OR_RETURN(broker->store_,
                           storage::Store::Open(broker->options_.store));
   for (int i = 0; i < broker->options_.threads; ++i) {
     broker->shards_.push_back(std::make_unique<Shard>(i, broker->store_.get()));
   }
-  broker->registry_ =
-      std::make_unique<TopicRegistry>(broker->store_.get(), &broker->shards_);
+  broker->registry_ = std::make_unique<TopicRegistry>(
+      broker->store_.get(), &broker->shards_, broker->options_.node_id,
+      broker->topic_admin_ != nullptr);
   CHORUS_RETURN_IF_ERROR(broker->registry_->Load());
   broker->catalog_ =
       std::make_unique<SubscriptionCatalog>(broker->store_.get());
@@ -184,7 +189,7 @@ void Broker::Accept() {
               std::move(socket), shard,
               SessionContext{&options_, registry_.get(), catalog_.get(),
                              dead_letters_.get(), &shards_, &connections_,
-                             cluster_.get()});
+                             cluster_.get(), topic_admin_.get()});
           asio::post(shard->executor(), [shard, session] {
             shard->sessions().insert(session);
             session->Start();

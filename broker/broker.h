@@ -22,6 +22,7 @@
 #include "broker/dead_letters.h"
 #include "broker/shard.h"
 #include "broker/subscription_catalog.h"
+#include "broker/topic_admin.h"
 #include "broker/topic_registry.h"
 #include "storage/store.h"
 
@@ -39,21 +40,27 @@ class Broker {
   // of; none for a single node.
   // Errors: kFailedPrecondition (data dir held by another broker),
   // kAlreadyExists (address in use), kDataLoss, kInternal.
+  // In a cluster, `cluster` and `topic_admin` are the cluster's (both or
+  // neither); topics then come and go through `topic_admin`.
   static absl::StatusOr<std::unique_ptr<Broker>> Start(
-      BrokerOptions options, std::shared_ptr<const ClusterView> cluster = {});
+      BrokerOptions options, std::shared_ptr<const ClusterView> cluster = {},
+      std::shared_ptr<TopicAdmin> topic_admin = {});
 
   // Calls Shutdown if it has not run.
   ~Broker();
 
   // "HOST:PORT" actually listened on.
   std::string endpoint() const;
+  // The topics, for the cluster code to apply the controller's decisions.
+  TopicRegistry& registry() { return *registry_; }
 
   // Stops accepting, lets connections finish their in-flight acks (up to
   // shutdown_grace), stops the shards and closes the store (WAL synced).
   void Shutdown();
 
  private:
-  Broker(BrokerOptions options, std::shared_ptr<const ClusterView> cluster);
+  Broker(BrokerOptions options, std::shared_ptr<const ClusterView> cluster,
+         std::shared_ptr<TopicAdmin> topic_admin);
   absl::Status Listen();
   void Accept();
   void ScheduleRetention(Shard* shard);
@@ -62,6 +69,7 @@ class Broker {
 
   BrokerOptions options_;
   const std::shared_ptr<const ClusterView> cluster_;
+  const std::shared_ptr<TopicAdmin> topic_admin_;
   std::unique_ptr<storage::Store> store_;
   ShardSet shards_;
   std::unique_ptr<TopicRegistry> registry_;

@@ -7,6 +7,8 @@
 #ifndef CHORUS_BROKER_CLUSTER_VIEW_H_
 #define CHORUS_BROKER_CLUSTER_VIEW_H_
 
+#include <string>
+
 #include "proto/protocol.pb.h"
 
 namespace chorus::broker {
@@ -16,6 +18,8 @@ class ClusterView {
   virtual ~ClusterView() = default;
   // Fills `reply`'s cluster, brokers, controller and controller_epoch.
   virtual void Describe(wire::MetadataReply* reply) const = 0;
+  // The address of the live broker `node_id`, or "" when it is not live.
+  virtual std::string AddressOf(const std::string& node_id) const = 0;
 };
 
 }  // namespace chorus::broker

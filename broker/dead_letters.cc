@@ -19,6 +19,12 @@ void DeadLetters::Publish(const std::string& topic, std::string records,
     return;
   }
   std::shared_ptr<Partition> partition = (*found)->partitions.front();
+  if (partition == nullptr) {
+    Log(LogLevel::kError, "dead-letter",
+        absl::StrCat("cannot use topic ", topic,
+                     ": its partition 0 is led by another broker"));
+    return;
+  }
   asio::post(
       partition->shard()->executor(),
       [partition, records = std::move(records),

@@ -120,14 +120,17 @@ int main(int argc, char** argv) {
       OpenCluster(options);
   if (!cluster.ok()) return CannotStart(cluster.status());
   absl::StatusOr<std::unique_ptr<chorus::broker::Broker>> broker =
-      chorus::broker::Broker::Start(
-          options, *cluster ? (*cluster)->directory() : nullptr);
+      *cluster ? chorus::broker::Broker::Start(options, (*cluster)->directory(),
+                                               (*cluster)->topic_admin())
+               : chorus::broker::Broker::Start(options);
   if (!broker.ok()) return CannotStart(broker.status());
   if (*cluster) {
     absl::StatusOr<std::string> address =
         AdvertisedAddress(options, (*broker)->endpoint());
     if (!address.ok()) return CannotStart(address.status());
-    if (absl::Status joined = (*cluster)->Join(*address); !joined.ok()) {
+    if (absl::Status joined =
+            (*cluster)->Join(*address, &(*broker)->registry());
+        !joined.ok()) {
       return CannotStart(joined);
     }
   }

@@ -164,7 +164,10 @@ asio::awaitable<void> Session::WriteLoop(
     [[maybe_unused]] std::shared_ptr<Session> self) {
   while (!closed_) {
     if (queue_.empty()) {
-      if (reader_done_ && pending_publishes_ == 0) break;
+      if (reader_done_ && pending_publishes_ == 0 &&
+          pending_admin_replies_ == 0) {
+        break;
+      }
       writer_wake_.expires_at(asio::steady_timer::time_point::max());
       co_await writer_wake_.async_wait(kNoThrow);
       continue;

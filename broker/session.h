@@ -37,6 +37,7 @@
 #include "broker/shard.h"
 #include "broker/subscription.h"
 #include "broker/subscription_catalog.h"
+#include "broker/topic_admin.h"
 #include "broker/topic_registry.h"
 #include "proto/frame_codec.h"
 #include "proto/protocol.pb.h"
@@ -54,6 +55,8 @@ struct SessionContext {
   std::atomic<size_t>* connections;
   // The cluster this broker is part of; null on a single node.
   const ClusterView* cluster;
+  // How topics are created and deleted in a cluster; null on a single node.
+  TopicAdmin* topic_admin;
 };
 
 class Session : public std::enable_shared_from_this<Session>,
@@ -113,17 +116,52 @@ class Session : public std::enable_shared_from_this<Session>,
   void HandleFrame(wire::Frame& frame);
   void HandleHello(uint64_t correlation_id, const wire::Hello& hello);
   void HandlePublish(uint64_t correlation_id, wire::Publish& publish);
+  // `may_create`: in a cluster, a missing topic is asked of the controller
+  // (auto-create) and the publish waits for it.
+  void PublishNow(uint64_t correlation_id, wire::Publish& publish,
+                  bool may_create);
   void HandleCreateTopic(uint64_t correlation_id,
                          const wire::CreateTopic& create);
   void HandleDescribeTopic(uint64_t correlation_id, absl::string_view name);
   void HandleListTopics(uint64_t correlation_id);
   void HandleDeleteTopic(uint64_t correlation_id, absl::string_view name);
-  // Metadata on a single node (session_metadata.cc).
-  void HandleMetadata(uint64_t correlation_id, const wire::Metadata& request);
+  // Metadata (session_metadata.cc). `created`: the cluster topics it asked
+  // for were requested already.
+  void HandleMetadata(uint64_t correlation_id, const wire::Metadata& request,
+                      bool created = false);
   void AddTopicMetadata(const Topic& topic, wire::TopicMetadata* out) const;
   absl::StatusOr<std::shared_ptr<Topic>> TopicForPublish(
       absl::string_view name);
   void DescribeInto(std::shared_ptr<Topic> topic, uint64_t correlation_id);
+
+  // Topics in a cluster, through the controller (session_cluster.cc).
+  void CreateClusterTopic(uint64_t correlation_id,
+                          const wire::CreateTopic& create);
+  void DeleteClusterTopic(uint64_t correlation_id, const std::string& name);
+  // Runs `call` (a TopicAdmin request) with a reply owed; `done` runs on
+  // this session's shard with the outcome.
+  void AwaitTopicAdmin(
+      absl::AnyInvocable<void(TopicAdmin::Done)> call,
+      absl::AnyInvocable<void(const std::shared_ptr<Session>&, absl::Status)>
+          done);
+  // Asks the controller for the topic `name` (AwaitTopicAdmin).
+  void AskToCreate(
+      std::string name, wire::TopicConfig config,
+      absl::AnyInvocable<void(const std::shared_ptr<Session>&, absl::Status)>
+          done);
+  // Whether `missing` (TopicForPublish's error) is a topic to auto-create
+  // through the controller.
+  bool CreatesClusterTopic(const absl::Status& missing) const;
+  // A publish waiting for its topic's creation, and those that came after.
+  void ParkForTopic(uint64_t correlation_id, wire::Publish publish);
+  void Park(uint64_t correlation_id, wire::Publish publish);
+  void ResumeParked(absl::Status created);
+  // Asks the controller for the topics of `request` that are missing, then
+  // answers it.
+  void CreateMetadataTopics(uint64_t correlation_id, wire::Metadata request,
+                            std::vector<std::string> missing);
+  // kFailedPrecondition naming the leader of `partition` to publish to.
+  absl::Status NotLeader(const Topic& topic, uint32_t partition) const;
 
   // Subscriptions, acks and their administration (session_subscriptions.cc).
   void HandleSubscribe(uint64_t correlation_id,
@@ -184,7 +222,15 @@ class Session : public std::enable_shared_from_this<Session>,
   bool stop_reading_ = false;
   bool reader_done_ = false;
   bool closed_ = false;
-  int pending_publishes_ = 0;
+  int pending_publishes_ = 0;  // parked ones included
+  // Replies owed to requests waiting on the cluster (TopicAdmin).
+  int pending_admin_replies_ = 0;
+  struct ParkedPublish {
+    uint64_t correlation_id;
+    wire::Publish publish;
+  };
+  std::deque<ParkedPublish> parked_;
+  bool awaiting_topic_ = false;  // parked_.front() waits for its topic
   size_t in_flight_publish_bytes_ = 0;
 
   // For CheckTimeouts.

@@ -1,8 +1,11 @@
 // Session handler for Metadata. On a single node this broker is the only
 // one, the controller, and the leader of every partition; in a cluster the
-// brokers and the controller come from the cluster's view, and this broker
-// leads the partitions of the topics it holds.
+// brokers and the controller come from the cluster's view, the partitions'
+// leaders from the controller's assignment, and topics to auto-create are
+// asked of the controller before the reply.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "broker/session.h"
@@ -12,21 +15,15 @@ namespace chorus::broker {
 
 void Session::AddTopicMetadata(const Topic& topic,
                                wire::TopicMetadata* out) const {
-  const std::string& node_id = context_.options->node_id;
   out->set_name(topic.name);
   *out->mutable_config() = topic.config;
-  for (uint32_t i = 0; i < topic.partitions.size(); ++i) {
-    wire::PartitionMetadata* partition = out->add_partitions();
-    partition->set_partition(i);
-    partition->set_leader(node_id);
-    partition->set_leader_epoch(0);
-    partition->add_replicas(node_id);
-    partition->add_isr(node_id);
+  for (const wire::PartitionMetadata& placed : topic.placement) {
+    *out->add_partitions() = placed;
   }
 }
 
 void Session::HandleMetadata(uint64_t correlation_id,
-                             const wire::Metadata& request) {
+                             const wire::Metadata& request, bool created) {
   wire::Frame reply;
   wire::MetadataReply* metadata = reply.mutable_metadata_reply();
   if (context_.cluster != nullptr) {
@@ -50,6 +47,17 @@ void Session::HandleMetadata(uint64_t correlation_id,
   }
   const bool create =
       request.auto_create() && context_.options->auto_create_topics;
+  if (create && !created && context_.topic_admin != nullptr) {
+    std::vector<std::string> missing;
+    for (const std::string& name : request.topics()) {
+      if (ValidateTopicName(name).ok() && !context_.registry->Find(name)) {
+        missing.push_back(name);
+      }
+    }
+    if (!missing.empty()) {
+      return CreateMetadataTopics(correlation_id, request, std::move(missing));
+    }
+  }
   for (const std::string& name : request.topics()) {
     wire::TopicMetadata* out = metadata->add_topics();
     out->set_name(name);

@@ -184,6 +184,14 @@ absl::StatusOr<std::shared_ptr<Topic>> Session::TopicForPublish(
 }
 
 void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
+  // Behind a publish that waits for its topic, so that acks keep the order
+  // of the publishes.
+  if (awaiting_topic_) return Park(correlation_id, std::move(publish));
+  PublishNow(correlation_id, publish, /*may_create=*/true);
+}
+
+void Session::PublishNow(uint64_t correlation_id, wire::Publish& publish,
+                         bool may_create) {
   if (publish.producer_id() != 0 && !publish.has_partition()) {
     // A sequence counts records per partition: the broker cannot spread an
     // idempotent batch over partitions.
@@ -194,7 +202,12 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
   }
   absl::StatusOr<std::shared_ptr<Topic>> found =
       TopicForPublish(publish.topic());
-  if (!found.ok()) return ReplyError(correlation_id, found.status());
+  if (!found.ok()) {
+    if (may_create && CreatesClusterTopic(found.status())) {
+      return ParkForTopic(correlation_id, std::move(publish));
+    }
+    return ReplyError(correlation_id, found.status());
+  }
   std::shared_ptr<Topic> topic = *std::move(found);
   const uint32_t partitions = static_cast<uint32_t>(topic->partitions.size());
   if (publish.has_partition() && publish.partition() >= partitions) {
@@ -204,14 +217,22 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
             "topic ", topic->name, " has ", partitions,
             " partitions; there is no partition ", publish.partition())));
   }
-  // Records without a key go together to one partition per batch, in turn.
+  const auto& local = topic->local_partitions;
+  if (!publish.has_partition() && local.empty()) {
+    return ReplyError(correlation_id, NotLeader(*topic, 0));
+  }
+  // Records without a key go together to one partition per batch, in turn
+  // (in a cluster, among the partitions this broker leads).
   const uint32_t keyless =
       publish.has_partition() ? publish.partition()
-      : partitions == 1
-          ? 0
-          : static_cast<uint32_t>(
-                topic->round_robin.fetch_add(1, std::memory_order_relaxed) %
-                partitions);
+      : local.size() == 1
+          ? local.front()->index()
+          : local[topic->round_robin.fetch_add(1, std::memory_order_relaxed) %
+                  local.size()]
+                ->index();
+  if (topic->partitions[keyless] == nullptr) {
+    return ReplyError(correlation_id, NotLeader(*topic, keyless));
+  }
   const bool by_key = partitions > 1 && !publish.has_partition();
 
   auto pending = std::make_shared<PendingPublish>();
@@ -240,6 +261,9 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
       const uint32_t p = record.key.empty()
                              ? keyless
                              : PartitionForKey(record.key, partitions);
+      if (topic->partitions[p] == nullptr) {
+        return ReplyError(correlation_id, NotLeader(*topic, p));
+      }
       spread = spread || p != keyless;
       pending->record_partitions.push_back(p);
     }
@@ -327,6 +351,9 @@ void Session::HandlePublish(uint64_t correlation_id, wire::Publish& publish) {
 
 void Session::HandleCreateTopic(uint64_t correlation_id,
                                 const wire::CreateTopic& create) {
+  if (context_.topic_admin != nullptr) {
+    return CreateClusterTopic(correlation_id, create);
+  }
   absl::StatusOr<std::shared_ptr<Topic>> topic =
       context_.registry->Create(create.name(), create.config());
   if (!topic.ok()) return ReplyError(correlation_id, topic.status());
@@ -351,15 +378,17 @@ void Session::DescribeInto(std::shared_ptr<Topic> topic,
     absl::Status status;
   };
   auto gather = std::make_shared<Gather>();
-  gather->remaining = topic->partitions.size();
+  gather->remaining = topic->local_partitions.size();
   wire::TopicInfo* info = gather->reply.mutable_topic_info();
   info->set_name(topic->name);
   *info->mutable_config() = topic->config;
+  // In a cluster, partitions led elsewhere are listed by number only.
   for (size_t i = 0; i < topic->partitions.size(); ++i) {
-    info->add_partitions();
+    info->add_partitions()->set_partition(static_cast<uint32_t>(i));
   }
-  for (size_t i = 0; i < topic->partitions.size(); ++i) {
-    std::shared_ptr<Partition> partition = topic->partitions[i];
+  if (gather->remaining == 0) return Reply(correlation_id, gather->reply);
+  for (const std::shared_ptr<Partition>& partition : topic->local_partitions) {
+    const size_t i = partition->index();
     asio::post(partition->shard()->executor(), [self = shared_from_this(),
                                                 partition, gather, i,
                                                 correlation_id] {
@@ -396,24 +425,20 @@ void Session::HandleListTopics(uint64_t correlation_id) {
 
 void Session::HandleDeleteTopic(uint64_t correlation_id,
                                 absl::string_view name) {
+  if (context_.topic_admin != nullptr) {
+    return DeleteClusterTopic(correlation_id, std::string(name));
+  }
   absl::StatusOr<std::shared_ptr<Topic>> topic =
       context_.registry->Delete(name);
   if (!topic.ok()) return ReplyError(correlation_id, topic.status());
-  auto remaining = std::make_shared<size_t>((*topic)->partitions.size());
-  for (const std::shared_ptr<Partition>& partition : (*topic)->partitions) {
-    asio::post(partition->shard()->executor(), [self = shared_from_this(),
-                                                partition, remaining,
-                                                correlation_id] {
-      partition->Remove();
-      partition->shard()->partitions().erase(partition);
-      asio::post(self->shard_->executor(), [self, remaining, correlation_id] {
-        if (--*remaining > 0) return;
-        wire::Frame reply;
-        reply.mutable_ok();
-        self->Reply(correlation_id, reply);
+  TopicRegistry::RemovePartitions(
+      **topic, [self = shared_from_this(), correlation_id] {
+        asio::post(self->shard_->executor(), [self, correlation_id] {
+          wire::Frame reply;
+          reply.mutable_ok();
+          self->Reply(correlation_id, reply);
+        });
       });
-    });
-  }
 }
 
 }  // namespace chorus::broker

@@ -39,7 +39,7 @@ TrackingConfig TrackingOf(const wire::SubscriptionRecord& record) {
   };
 }
 
-// Every partition of every live topic that `filter` matches.
+// Every local partition of every live topic that `filter` matches.
 std::vector<std::shared_ptr<Partition>> MatchingPartitions(
     TopicRegistry& registry, const std::string& filter) {
   std::vector<std::shared_ptr<Partition>> partitions;
@@ -47,8 +47,8 @@ std::vector<std::shared_ptr<Partition>> MatchingPartitions(
   if (!parsed.ok()) return partitions;
   for (const std::shared_ptr<Topic>& topic : registry.List()) {
     if (!parsed->Matches(topic->name)) continue;
-    partitions.insert(partitions.end(), topic->partitions.begin(),
-                      topic->partitions.end());
+    partitions.insert(partitions.end(), topic->local_partitions.begin(),
+                      topic->local_partitions.end());
   }
   return partitions;
 }

@@ -228,7 +228,8 @@ void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
     return start;
   };
   if (spec_.tracking.has_value()) {
-    for (const std::shared_ptr<Partition>& partition : topic->partitions) {
+    for (const std::shared_ptr<Partition>& partition :
+         topic->local_partitions) {
       auto member = std::make_shared<MemberCursor>(this, partition, shard_);
       cursors_.push_back(member);
       members_[{topic->name, partition->index()}] = member;
@@ -248,7 +249,7 @@ void Subscription::AttachTopic(const std::shared_ptr<Topic>& topic,
     start.set_kind(wire::StartPosition::EARLIEST);
     start.set_value(0);
   }
-  for (const std::shared_ptr<Partition>& partition : topic->partitions) {
+  for (const std::shared_ptr<Partition>& partition : topic->local_partitions) {
     const std::optional<uint64_t> offset = resume_at(*partition);
     const wire::StartPosition from = offset ? offset_start(*offset) : start;
     auto cursor = std::make_shared<PartitionCursor>(

@@ -23,8 +23,19 @@ class Partition;
 struct Topic {
   std::string name;
   wire::TopicConfig config;
+  // Indexed by partition number. In a cluster, null for a partition that
+  // another broker leads: this broker holds no log of it.
   std::vector<std::shared_ptr<Partition>> partitions;
+  // The non-null ones, in partition order.
+  std::vector<std::shared_ptr<Partition>> local_partitions;
+  // Leader and replicas of each partition (on a single node, this broker).
+  std::vector<wire::PartitionMetadata> placement;
   int64_t created_ms = 0;  // unix milliseconds
+  // In a cluster, the create revision of the topic's etcd record; 0 on a
+  // single node.
+  int64_t incarnation = 0;
+  // Partition i is stored under partition id first_partition_id + i.
+  uint64_t first_partition_id = 0;
   std::atomic<bool> deleted{false};
   // Next partition for a batch of records without keys.
   std::atomic<uint64_t> round_robin{0};

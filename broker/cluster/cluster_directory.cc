@@ -1,6 +1,9 @@
 #include "broker/cluster/cluster_directory.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "broker/cluster/placement.h"
 
 namespace chorus::cluster {
 
@@ -27,6 +30,22 @@ void ClusterDirectory::RemoveBroker(const std::string& node_id) {
 void ClusterDirectory::SetController(ControllerInfo controller) {
   std::lock_guard<std::mutex> lock(mutex_);
   controller_ = std::move(controller);
+}
+
+std::vector<std::string> ClusterDirectory::Brokers() const {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [node_id, record] : brokers_) ids.push_back(node_id);
+  }
+  std::sort(ids.begin(), ids.end(), NodeIdLess);
+  return ids;
+}
+
+std::string ClusterDirectory::AddressOf(const std::string& node_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = brokers_.find(node_id);
+  return it == brokers_.end() ? "" : it->second.address();
 }
 
 void ClusterDirectory::Describe(wire::MetadataReply* reply) const {

@@ -1,6 +1,7 @@
 // ClusterDirectory: this broker's up-to-date picture of its cluster (the
 // live brokers and the controller), kept from etcd by ClusterNode and read
-// by sessions for Metadata (broker::ClusterView).
+// by sessions for Metadata and redirects (broker::ClusterView) and by the
+// controller to place partitions.
 //
 // Contract: thread-safe; readers never wait on etcd, only on a short
 // mutex held while a change is applied (Metadata is not the data path).
@@ -10,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "broker/cluster/controller_election.h"
 #include "broker/cluster_view.h"
@@ -27,8 +29,12 @@ class ClusterDirectory : public broker::ClusterView {
   void RemoveBroker(const std::string& node_id);
   void SetController(ControllerInfo controller);
 
+  // The node ids of the live brokers, in numeric order.
+  std::vector<std::string> Brokers() const;
+
   // broker::ClusterView
   void Describe(wire::MetadataReply* reply) const override;
+  std::string AddressOf(const std::string& node_id) const override;
 
  private:
   const std::string cluster_;

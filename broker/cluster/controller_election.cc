@@ -142,11 +142,14 @@ absl::StatusOr<etcd::TxnResult> ControllerElection::FencedTxn(
   if (!result.ok() || result->succeeded) return result;
   const bool superseded = result->reads.empty() || result->reads[0].empty() ||
                           result->reads[0][0].create_revision != epoch;
+  if (!superseded) {
+    return absl::AbortedError(
+        "a condition of the controller's write no longer holds");
+  }
   return absl::FailedPreconditionError(
-      superseded ? absl::StrCat("controller epoch ", epoch,
-                                " was superseded: this broker no longer "
-                                "controls the cluster")
-                 : "a condition of the controller's write no longer holds");
+      absl::StrCat("controller epoch ", epoch,
+                   " was superseded: this broker no longer controls the "
+                   "cluster"));
 }
 
 }  // namespace chorus::cluster

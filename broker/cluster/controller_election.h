@@ -14,7 +14,8 @@
 // the role is vacant; to this broker when it wins). A write through FencedTxn
 // happens only while `epoch` is still the controller's: a controller that
 // was paused or cut off past its lease gets kFailedPrecondition and changes
-// nothing. The destructor resigns (deletes the key if this broker holds it).
+// nothing (and a failed condition of the write itself is kAborted). The
+// destructor resigns (deletes the key if this broker holds it).
 #ifndef CHORUS_BROKER_CLUSTER_CONTROLLER_ELECTION_H_
 #define CHORUS_BROKER_CLUSTER_CONTROLLER_ELECTION_H_
 
@@ -52,8 +53,8 @@ class ControllerElection {
   ControllerInfo current() const;
 
   // Runs `ops` (and checks `compares`) only while `epoch` is the
-  // controller's epoch; kFailedPrecondition when it was superseded, and
-  // also when the compares failed (the message says which).
+  // controller's epoch; kFailedPrecondition when it was superseded,
+  // kAborted when it was not but the compares failed.
   static absl::StatusOr<etcd::TxnResult> FencedTxn(
       etcd::Client& etcd, const ClusterKeys& keys, int64_t epoch,
       std::vector<etcd::Compare> compares, const std::vector<etcd::Op>& ops);

@@ -30,4 +30,28 @@ std::string ClusterKeys::Controller() const {
   return absl::StrCat(root_, "controller");
 }
 
+std::string ClusterKeys::TopicsPrefix() const {
+  return absl::StrCat(root_, "topics/");
+}
+
+std::string ClusterKeys::Topic(absl::string_view name) const {
+  return absl::StrCat(TopicsPrefix(), name);
+}
+
+std::string ClusterKeys::TopicRequestsPrefix() const {
+  return absl::StrCat(root_, "topic-requests/");
+}
+
+std::string ClusterKeys::TopicRequest(absl::string_view name) const {
+  return absl::StrCat(TopicRequestsPrefix(), name);
+}
+
+absl::string_view ClusterKeys::TopicNameOf(absl::string_view key) const {
+  absl::ConsumePrefix(&key, root_);
+  if (!absl::ConsumePrefix(&key, "topics/")) {
+    absl::ConsumePrefix(&key, "topic-requests/");
+  }
+  return key;
+}
+
 }  // namespace chorus::cluster

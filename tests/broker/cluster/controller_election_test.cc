@@ -119,7 +119,7 @@ TEST_F(ControllerElectionTest, AFencedWriteAlsoChecksItsOwnConditions) {
   write = ControllerElection::FencedTxn(*client_, keys_, epoch,
                                         {etcd::Compare::Absent("/taken")},
                                         {etcd::Op::Put("/taken", "2")});
-  EXPECT_EQ(write.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(write.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ((*client_->Get("/taken"))->value, "1");
 }
 
