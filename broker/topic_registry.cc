@@ -1,6 +1,7 @@
 #include "broker/topic_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 
@@ -247,14 +248,18 @@ absl::Status TopicRegistry::ForgetLocked(const std::shared_ptr<Topic>& topic) {
 void TopicRegistry::RemovePartitions(const Topic& topic,
                                      std::function<void()> done) {
   if (topic.local_partitions.empty()) return done();
-  auto remaining = std::make_shared<size_t>(topic.local_partitions.size());
+  // Counted down from every partition's shard.
+  auto remaining =
+      std::make_shared<std::atomic<size_t>>(topic.local_partitions.size());
   auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
   for (const std::shared_ptr<Partition>& partition : topic.local_partitions) {
     asio::post(partition->shard()->executor(),
                [partition, remaining, shared_done] {
                  partition->Remove();
                  partition->shard()->partitions().erase(partition);
-                 if (--*remaining == 0) (*shared_done)();
+                 if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                   (*shared_done)();
+                 }
                });
   }
 }
