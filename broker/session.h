@@ -154,7 +154,8 @@ class Session : public std::enable_shared_from_this<Session>,
   bool CreatesClusterTopic(const absl::Status& missing) const;
   // A publish waiting for its topic's creation, and those that came after.
   void ParkForTopic(uint64_t correlation_id, wire::Publish publish);
-  void Park(uint64_t correlation_id, wire::Publish publish);
+  // `first`: ahead of those parked already (it came before them).
+  void Park(uint64_t correlation_id, wire::Publish publish, bool first = false);
   void ResumeParked(absl::Status created);
   // Asks the controller for the topics of `request` that are missing, then
   // answers it.

@@ -84,18 +84,20 @@ bool Session::CreatesClusterTopic(const absl::Status& missing) const {
          context_.options->auto_create_topics && absl::IsNotFound(missing);
 }
 
-void Session::Park(uint64_t correlation_id, wire::Publish publish) {
+void Session::Park(uint64_t correlation_id, wire::Publish publish, bool first) {
   ++pending_publishes_;
   in_flight_publish_bytes_ += publish.records().size();
-  parked_.push_back({correlation_id, std::move(publish)});
+  if (first) {
+    parked_.push_front({correlation_id, std::move(publish)});
+  } else {
+    parked_.push_back({correlation_id, std::move(publish)});
+  }
 }
 
 void Session::ParkForTopic(uint64_t correlation_id, wire::Publish publish) {
-  // It goes first: it came before every publish parked behind it.
-  ++pending_publishes_;
-  in_flight_publish_bytes_ += publish.records().size();
   std::string name = publish.topic();
-  parked_.push_front({correlation_id, std::move(publish)});
+  // It goes first: it came before every publish parked behind it.
+  Park(correlation_id, std::move(publish), /*first=*/true);
   awaiting_topic_ = true;
   AskToCreate(std::move(name), DefaultConfig(),
               [](const std::shared_ptr<Session>& self, absl::Status status) {
