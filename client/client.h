@@ -218,6 +218,9 @@ struct BrokerInfo {
   std::string address;  // HOST:PORT clients reach it at
   std::string rack;
   bool alive = false;
+  // Partitions it holds a replica of, and those of them it leads.
+  uint32_t partitions = 0;
+  uint32_t leaders = 0;
 };
 
 // The cluster the client talks to. A single node describes itself as a
@@ -356,8 +359,9 @@ class Client {
   virtual absl::StatusOr<std::vector<TopicInfo>> ListTopics() = 0;
   virtual absl::Status DeleteTopic(std::string_view name) = 0;
 
-  // The brokers and the controller, as the broker the client is connected
-  // to knows them. Errors as for the topic calls.
+  // The brokers (with the partitions each holds and leads) and the
+  // controller, as the broker the client is connected to knows them. Errors as
+  // for the topic calls.
   virtual absl::StatusOr<ClusterInfo> DescribeCluster() = 0;
 
   // Named subscriptions. Errors as for the topic calls; DeleteSubscription

@@ -25,7 +25,9 @@ int RunClusterStatus(Client& client, const ClusterStatusCommand&) {
   for (const BrokerInfo& broker : cluster->brokers) {
     absl::StrAppend(&out, broker.node_id, "\t", broker.address, "\t",
                     broker.rack.empty() ? "-" : broker.rack, "\t",
-                    broker.alive ? "alive" : "gone", "\n");
+                    broker.alive ? "alive" : "gone", "\t", broker.partitions,
+                    broker.partitions == 1 ? " partition, " : " partitions, ",
+                    broker.leaders, " led\n");
   }
   PrintOut(out);
   return kExitOk;

@@ -232,7 +232,8 @@ void AddCluster(CLI::App& tool) {
       R"(Show the cluster's brokers and its controller
 
 The cluster's name, the controller and its epoch, then one line per broker:
-NODE, ADDRESS, RACK and alive, tab-separated. A single node shows itself.)",
+NODE, ADDRESS, RACK, alive, and the partitions the broker holds and leads,
+tab-separated. A single node shows itself.)",
       {"chorus cluster status", "chorus --server b2:7400 cluster status"});
 }
 

@@ -39,7 +39,7 @@ TEST_F(CliTest, ClusterStatusOfASingleNodeShowsItself) {
   EXPECT_EQ(status.out,
             "cluster: (a single node)\ncontroller: chorus-1 "
             "(epoch 0)\nchorus-1\t" +
-                broker_->address() + "\t-\talive\n");
+                broker_->address() + "\t-\talive\t0 partitions, 0 led\n");
 }
 
 TEST_F(CliTest, PubReadsEachStdinLineAsAMessage) {

@@ -268,11 +268,13 @@ TEST_F(ClusterTest, ClusterStatusShowsTheBrokersAndTheController) {
                  "", absl::Seconds(20));
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_EQ(status->exit_code, 0) << status->err;
-  EXPECT_EQ(status->out,
-            absl::StrCat("cluster: it\ncontroller: ", view.controller,
-                         " (epoch ", view.controller_epoch, ")\n1\t",
-                         ById(view, "1")->address(), "\t-\talive\n2\t",
-                         ById(view, "2")->address(), "\t-\talive\n"));
+  EXPECT_EQ(
+      status->out,
+      absl::StrCat("cluster: it\ncontroller: ", view.controller, " (epoch ",
+                   view.controller_epoch, ")\n1\t", ById(view, "1")->address(),
+                   "\t-\talive\t0 partitions, 0 led\n2\t",
+                   ById(view, "2")->address(),
+                   "\t-\talive\t0 partitions, 0 led\n"));
 }
 
 TEST_F(ClusterTest, TheRackIsPartOfTheRegistration) {

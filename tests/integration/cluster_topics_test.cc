@@ -9,10 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/records.h"
 #include "tests/integration/cluster_fixture.h"
 #include "tests/integration/raw_connection.h"
+#include "tests/integration/subprocess.h"
 #include "tests/integration/test_util.h"
 
 namespace chorus::testing {
@@ -118,13 +120,27 @@ TEST_F(ClusterTopicsTest,
       EXPECT_EQ(seen.partitions(p).leader(), on_first.partitions(p).leader());
     }
   }
-  // Every broker lists it.
+  // Every broker lists it, and counts two partitions on each broker.
   for (const auto& broker : brokers_) {
     auto listed = ConnectOrDie(*broker)->ListTopics();
     ASSERT_TRUE(listed.ok());
     ASSERT_EQ(listed->size(), 1u);
     EXPECT_EQ((*listed)[0].name, "acme.spread");
+    absl::StatusOr<ClusterInfo> cluster =
+        ConnectOrDie(*broker)->DescribeCluster();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    for (const BrokerInfo& each : cluster->brokers) {
+      EXPECT_EQ(each.partitions, 2u) << each.node_id;
+      EXPECT_EQ(each.leaders, 2u) << each.node_id;
+    }
   }
+  absl::StatusOr<CommandResult> status = RunCommand(
+      {ChorusCliPath(), "--server", Node("3")->address(), "cluster", "status"},
+      "", absl::Seconds(20));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_THAT(status->out, ::testing::HasSubstr(absl::StrCat(
+                               "1\t", Node("1")->address(),
+                               "\t-\talive\t2 partitions, 2 led\n")));
 }
 
 TEST_F(ClusterTopicsTest,
