@@ -130,6 +130,8 @@ class Session : public std::enable_shared_from_this<Session>,
   void HandleMetadata(uint64_t correlation_id, const wire::Metadata& request,
                       bool created = false);
   void AddTopicMetadata(const Topic& topic, wire::TopicMetadata* out) const;
+  // Counts, on the reply's brokers, the partitions each holds and leads.
+  void CountPartitions(wire::MetadataReply* metadata) const;
   absl::StatusOr<std::shared_ptr<Topic>> TopicForPublish(
       absl::string_view name);
   void DescribeInto(std::shared_ptr<Topic> topic, uint64_t correlation_id);

@@ -4,9 +4,11 @@
 // leaders from the controller's assignment, and topics to auto-create are
 // asked of the controller before the reply.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "broker/session.h"
 #include "proto/wire_status.h"
@@ -19,6 +21,25 @@ void Session::AddTopicMetadata(const Topic& topic,
   *out->mutable_config() = topic.config;
   for (const wire::PartitionMetadata& placed : topic.placement) {
     *out->add_partitions() = placed;
+  }
+}
+
+void Session::CountPartitions(wire::MetadataReply* metadata) const {
+  absl::flat_hash_map<std::string_view, wire::BrokerInfo*> by_id;
+  for (wire::BrokerInfo& broker : *metadata->mutable_brokers()) {
+    by_id[broker.node_id()] = &broker;
+  }
+  for (const std::shared_ptr<Topic>& topic : context_.registry->List()) {
+    for (const wire::PartitionMetadata& placed : topic->placement) {
+      for (const std::string& replica : placed.replicas()) {
+        if (auto it = by_id.find(replica); it != by_id.end()) {
+          it->second->set_partitions(it->second->partitions() + 1);
+        }
+      }
+      if (auto it = by_id.find(placed.leader()); it != by_id.end()) {
+        it->second->set_leaders(it->second->leaders() + 1);
+      }
+    }
   }
 }
 
@@ -36,7 +57,10 @@ void Session::HandleMetadata(uint64_t correlation_id,
     self->set_alive(true);
     metadata->set_controller(node_id);
   }
-  if (request.cluster_only()) return Reply(correlation_id, reply);
+  if (request.cluster_only()) {
+    CountPartitions(metadata);
+    return Reply(correlation_id, reply);
+  }
   if (request.topics().empty()) {
     // Read before the topics: a change after it is announced by a push.
     metadata->set_version(context_.registry->metadata_version());

@@ -3,7 +3,6 @@
 #include <mutex>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/topic_wire.h"
@@ -318,9 +317,8 @@ absl::Status ClientCore::DeleteTopic(std::string_view name) {
 }
 
 absl::StatusOr<ClusterInfo> ClientCore::DescribeCluster() {
-  // Every topic, for the partitions each broker holds and leads.
   wire::Frame frame;
-  frame.mutable_metadata();
+  frame.mutable_metadata()->set_cluster_only(true);
   CHORUS_ASSIGN_OR_RETURN(
       wire::Frame response,
       Call(&frame, wire::Frame::kMetadataReply, "describe the cluster"));
@@ -328,27 +326,13 @@ absl::StatusOr<ClusterInfo> ClientCore::DescribeCluster() {
   ClusterInfo cluster{.cluster = metadata.cluster(),
                       .controller = metadata.controller(),
                       .controller_epoch = metadata.controller_epoch()};
-  absl::flat_hash_map<std::string, BrokerInfo*> by_id;
-  cluster.brokers.reserve(metadata.brokers_size());
   for (const wire::BrokerInfo& broker : metadata.brokers()) {
-    BrokerInfo& info =
-        cluster.brokers.emplace_back(BrokerInfo{.node_id = broker.node_id(),
-                                                .address = broker.address(),
-                                                .rack = broker.rack(),
-                                                .alive = broker.alive()});
-    by_id[info.node_id] = &info;
-  }
-  for (const wire::TopicMetadata& topic : metadata.topics()) {
-    for (const wire::PartitionMetadata& partition : topic.partitions()) {
-      for (const std::string& replica : partition.replicas()) {
-        if (auto it = by_id.find(replica); it != by_id.end()) {
-          ++it->second->partitions;
-        }
-      }
-      if (auto it = by_id.find(partition.leader()); it != by_id.end()) {
-        ++it->second->leaders;
-      }
-    }
+    cluster.brokers.push_back(BrokerInfo{.node_id = broker.node_id(),
+                                         .address = broker.address(),
+                                         .rack = broker.rack(),
+                                         .alive = broker.alive(),
+                                         .partitions = broker.partitions(),
+                                         .leaders = broker.leaders()});
   }
   return cluster;
 }
